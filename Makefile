@@ -1,0 +1,39 @@
+# meshaws: `make run` starts the whole app on embedded defaults, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test install lint migrate clean
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[sandbox,dev]'
+	@touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+# Development defaults: DEBUG on (development secret and encryption keys), SQLite and the
+# embedded Redis under var/, the sandbox AWS emulator on 127.0.0.1:5010.
+run: export DJANGO_DEBUG ?= true
+run: $(INSTALLED)
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	@$(BIN)/python manage.py create_first_operator
+	@echo "Starting meshaws at http://127.0.0.1:8000/ (Ctrl-C stops everything)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+migrate: export DJANGO_DEBUG ?= true
+migrate: $(INSTALLED)
+	$(BIN)/python manage.py migrate --noinput
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+
+test: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

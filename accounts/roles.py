@@ -1,0 +1,103 @@
+"""The three staff roles, as Django groups, and which permissions each one holds.
+
+The groups are made by a data migration; their permissions are (re)granted after every
+`migrate` from the rules below, so a model added by a later migration is covered at once and
+the code stays the one place that says who may do what.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+OPERATOR, SUPPORT, AUDITOR = "operator", "support", "auditor"
+GROUP_OF_ROLE = {OPERATOR: "operators", SUPPORT: "support", AUDITOR: "auditors"}
+ROLE_OF_GROUP = {group: role for role, group in GROUP_OF_ROLE.items()}
+
+# Apps whose models are configuration and projects: operators change them, others read them.
+CONFIGURATION_APPS = ("platforms", "accounts")
+# History is append-only: nobody may add, change or delete it by hand.
+HISTORY_MODELS = ("replicationrun", "replicationstep", "auditevent")
+
+# "Re-sync" lives on the project account (NetBox's `sync` pattern). The migration creates it
+# ahead of the model; when ProjectAccount declares it in Meta.permissions, Django finds this
+# content type and permission and reuses them.
+RESYNC_APP, RESYNC_MODEL, RESYNC_CODENAME = "accounts", "projectaccount", "resync"
+RESYNC_PERMISSION = f"{RESYNC_APP}.{RESYNC_CODENAME}"
+RESYNC_NAME = "Can request a re-sync of project accounts"
+EXPORT_AUDIT_PERMISSION = "audit.export_auditevent"
+
+
+def ensure_resync_permission(content_type_model=ContentType, permission_model=Permission):
+    """The custom `resync` permission, created if missing (models may be historical ones)."""
+    content_type, _ = content_type_model.objects.get_or_create(
+        app_label=RESYNC_APP, model=RESYNC_MODEL
+    )
+    permission, _ = permission_model.objects.get_or_create(
+        content_type=content_type, codename=RESYNC_CODENAME, defaults={"name": RESYNC_NAME}
+    )
+    return permission
+
+
+def _permissions(query: Q):
+    return Permission.objects.filter(query)
+
+
+def role_permissions(role: str):
+    """The permissions the rules give `role`, among those that exist now."""
+    in_configuration = Q(content_type__app_label__in=CONFIGURATION_APPS)
+    is_history = Q(content_type__model__in=HISTORY_MODELS)
+    viewing = Q(codename__startswith="view_")
+    viewing_everything = viewing & (in_configuration | Q(content_type__app_label="audit"))
+    resync = Q(content_type__app_label=RESYNC_APP, codename=RESYNC_CODENAME)
+    export_audit = Q(content_type__app_label="audit", codename="export_auditevent")
+    if role == OPERATOR:
+        return _permissions(
+            (in_configuration & ~is_history) | viewing_everything | resync | export_audit
+        )
+    if role == SUPPORT:
+        return _permissions(viewing_everything | resync)
+    if role == AUDITOR:
+        return _permissions(viewing_everything | export_audit)
+    raise ValueError(f"unknown role {role!r}")
+
+
+def grant_role_permissions(**kwargs) -> None:
+    """post_migrate: give each staff group exactly the permissions its rules name."""
+    ensure_resync_permission()
+    for role, group_name in GROUP_OF_ROLE.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        group.permissions.set(role_permissions(role))
+
+
+def staff_role(user) -> str | None:
+    """The user's staff role (operator, support or auditor), or None. Cached on the user."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_meshaws_staff_role"):
+        names = set(user.groups.values_list("name", flat=True))
+        user._meshaws_staff_role = next(
+            (role for role, group in GROUP_OF_ROLE.items() if group in names), None
+        )
+    return user._meshaws_staff_role
+
+
+def staff_required(view):
+    """Only users holding a staff role (or superusers) may use `view`; others get 403."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not (request.user.is_superuser or staff_role(request.user)):
+            raise PermissionDenied("this page is for operators, support staff and auditors")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def staff_role_context(request) -> dict[str, str | None]:
+    """Template context: `staff_role` of the signed-in user."""
+    return {"staff_role": staff_role(getattr(request, "user", None))}

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.audit_event_list, name="audit-event-list"),
+    path("export.csv", views.audit_event_export, name="audit-event-export"),
+]

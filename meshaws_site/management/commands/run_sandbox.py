@@ -1,0 +1,44 @@
+"""Run the sandbox AWS emulator (moto_server) and bootstrap it (a `make run` process)."""
+
+import json
+import signal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from meshaws_site import sandbox
+
+
+class Command(BaseCommand):
+    help = (
+        "Start a local AWS emulator on MESHAWS_SANDBOX_HOST:MESHAWS_SANDBOX_PORT, set it up as "
+        "the integration page describes, and serve until stopped."
+    )
+
+    def handle(self, *args, **options):
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError as error:
+            raise CommandError(
+                "the sandbox needs the 'sandbox' extra: pip install -e '.[sandbox]'"
+            ) from error
+        sandbox.prepare_emulator_process()
+        host, port = settings.MESHAWS_SANDBOX_HOST, settings.MESHAWS_SANDBOX_PORT
+        server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        server.start()
+        endpoint_url = f"http://{host}:{port}"
+        try:
+            state = sandbox.bootstrap(
+                endpoint_url=endpoint_url,
+                region=settings.MESHAWS_SANDBOX_REGION,
+                state_file=settings.MESHAWS_SANDBOX_STATE_FILE,
+            )
+            self.stdout.write(f"Sandbox AWS emulator ready at {endpoint_url}")
+            self.stdout.write(json.dumps(state.public_summary(), indent=2))
+            self.stdout.write(
+                f"The service user's keys and the privileged external id are in "
+                f"{settings.MESHAWS_SANDBOX_STATE_FILE} (readable by you only)."
+            )
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        finally:
+            server.stop()

@@ -1,0 +1,340 @@
+"""The sandbox: a local AWS emulator (moto_server) set up the way the integration page says.
+
+`bootstrap()` is idempotent: against an emulator that already has the setup it changes
+nothing and returns the same ids, so `make run` can call it at every start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from accounts.replication import aws
+
+# moto's built-in account that answers for unknown access keys: our management account.
+MANAGEMENT_ACCOUNT_ID = "123456789012"
+MANAGEMENT_CREDENTIALS = aws.Credentials("AKIASANDBOXMANAGEMENT", "sandbox-management-secret")
+SERVICE_USER = "meshfed-service"
+SERVICE_ROLE = "MeshfedServiceRole"
+AUTOMATION_ROLE = "MeshfedAutomationRole"
+ACCOUNT_ACCESS_ROLE = "MeshstackAccountAccessRole"
+LANDING_ZONE_OU = "meshaws-landing-zone"
+MESHCLOUD_ACCOUNT = ("meshcloud", "sandbox+meshcloud@meshaws.example.com")
+AUTOMATION_ACCOUNT = ("automation", "sandbox+automation@meshaws.example.com")
+# Organizations answers in its home region whatever the platform's region is.
+ORGANIZATIONS_REGION = "us-east-1"
+# The subset of AWS-managed policies the emulator loads (all of them cost ~1 s and ~31 MB
+# per account); role mappings in the sandbox may attach these.
+SANDBOX_MANAGED_POLICIES = ("AdministratorAccess", "ReadOnlyAccess", "PowerUserAccess")
+# The emulator is local: it answers at once or is not running, so long back-off only hides that.
+SANDBOX_MAX_ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class SandboxState:
+    """What the bootstrap made, with everything an operator needs to configure a platform."""
+
+    endpoint_url: str
+    region: str
+    organization_id: str
+    root_id: str
+    management_account_id: str
+    meshcloud_account_id: str
+    automation_account_id: str
+    landing_zone_ou_id: str
+    service_role_arn: str
+    automation_role_arn: str
+    account_access_role: str
+    service_user_arn: str
+    access_key_id: str
+    secret_access_key: str
+    privileged_external_id: str
+
+    def public_summary(self) -> dict[str, str]:
+        """The state without its secrets, for printing."""
+        return _without_secrets(asdict(self))
+
+
+SECRET_FIELDS = frozenset({"secret_access_key", "privileged_external_id"})
+
+
+def _without_secrets(state: dict) -> dict:
+    return {key: value for key, value in state.items() if key not in SECRET_FIELDS}
+
+
+def prepare_emulator_process() -> None:
+    """Make moto, in this process, load the AWS-managed policies role mappings use.
+
+    Must run before the emulator creates its first account.
+    """
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    import moto.iam.models as iam_models  # a module attribute, not public API: moto is pinned
+
+    every_policy = json.loads(iam_models.aws_managed_policies_data)
+    iam_models.aws_managed_policies_data = json.dumps(
+        {name: every_policy[name] for name in SANDBOX_MANAGED_POLICIES}
+    )
+
+
+def _trust_service_user(service_user_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": service_user_arn},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {},
+                }
+            ],
+        }
+    )
+
+
+def _service_role_policy(privileged_external_id: str, management_account_id: str) -> str:
+    """The integration page's inline policy for MeshfedServiceRole."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "StsAccessMemberAccount",
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Resource": f"arn:aws:iam::*:role/{ACCOUNT_ACCESS_ROLE}",
+                    "Condition": {"StringEquals": {"sts:ExternalId": privileged_external_id}},
+                },
+                {
+                    "Sid": "OrgManagementAccess1",
+                    "Effect": "Allow",
+                    "Action": [
+                        "organizations:DescribeOrganizationalUnit",
+                        "organizations:DescribeAccount",
+                        "organizations:ListParents",
+                        "organizations:ListOrganizationalUnitsForParent",
+                        "organizations:CreateOrganizationalUnit",
+                        "organizations:MoveAccount",
+                    ],
+                    "Resource": [
+                        "arn:aws:organizations::*:account/o-*/*",
+                        f"arn:aws:organizations::{management_account_id}:root/o-*/r-*",
+                        "arn:aws:organizations::*:ou/o-*/ou-*",
+                    ],
+                },
+                {
+                    "Sid": "OrgManagementAccess2",
+                    "Effect": "Allow",
+                    "Action": [
+                        "organizations:ListRoots",
+                        "organizations:ListAccounts",
+                        "organizations:CreateAccount",
+                        "organizations:DescribeCreateAccountStatus",
+                    ],
+                    "Resource": "*",
+                },
+            ],
+        }
+    )
+
+
+AUTOMATION_ROLE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "VisualEditor0",
+                "Effect": "Allow",
+                "Action": [
+                    "cloudformation:CreateUploadBucket",
+                    "cloudformation:EstimateTemplateCost",
+                    "cloudformation:DescribeStackDriftDetectionStatus",
+                    "cloudformation:ListExports",
+                    "cloudformation:ListStacks",
+                    "cloudformation:ListImports",
+                    "cloudformation:DescribeAccountLimits",
+                    "cloudformation:CreateStackSet",
+                    "cloudformation:ValidateTemplate",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "VisualEditor1",
+                "Effect": "Allow",
+                "Action": "cloudformation:*",
+                "Resource": [
+                    "arn:aws:cloudformation:*:*:stack/*/*",
+                    "arn:aws:cloudformation:*:*:stackset/*:*",
+                ],
+            },
+        ],
+    }
+)
+
+
+class _Sandbox:
+    """Clients against one emulator, and the idempotent ensure_* steps of the bootstrap."""
+
+    def __init__(self, endpoint_url: str, region: str) -> None:
+        self.endpoint_url = endpoint_url
+        self.region = region
+
+    def client(self, service: str, credentials: aws.Credentials, region: str | None = None):
+        return aws.client(
+            service,
+            region=region or self.region,
+            credentials=credentials,
+            endpoint_url=self.endpoint_url,
+            max_attempts=SANDBOX_MAX_ATTEMPTS,
+        )
+
+    def ensure_organization(self, org) -> tuple[str, str]:
+        try:
+            organization = aws.call(org, "describe_organization")["Organization"]
+        except aws.AwsError as error:
+            if error.code != "AWSOrganizationsNotInUseException":
+                raise
+            organization = aws.call(org, "create_organization", FeatureSet="ALL")["Organization"]
+        root_id = aws.call(org, "list_roots")["Roots"][0]["Id"]
+        return organization["Id"], root_id
+
+    def ensure_member_account(self, org, name: str, email: str) -> str:
+        for account in aws.paginate(org, "list_accounts", "Accounts"):
+            if account["Email"] == email:
+                return account["Id"]
+        request = aws.call(org, "create_account", AccountName=name, Email=email)
+        request_id = request["CreateAccountStatus"]["Id"]
+        status = aws.call(org, "describe_create_account_status", CreateAccountRequestId=request_id)
+        return status["CreateAccountStatus"]["AccountId"]
+
+    def ensure_ou(self, org, root_id: str, name: str) -> str:
+        units = aws.paginate(
+            org, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=root_id
+        )
+        for unit in units:
+            if unit["Name"] == name:
+                return unit["Id"]
+        created = aws.call(org, "create_organizational_unit", ParentId=root_id, Name=name)
+        return created["OrganizationalUnit"]["Id"]
+
+    def credentials_in(self, account_id: str) -> aws.Credentials:
+        """Act inside a member account through the role Organizations created with it."""
+        return aws.assume_role(
+            credentials=MANAGEMENT_CREDENTIALS,
+            role_arn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+            session_name="meshaws-sandbox-bootstrap",
+            region=self.region,
+            endpoint_url=self.endpoint_url,
+            max_attempts=SANDBOX_MAX_ATTEMPTS,
+        )
+
+    def ensure_role(self, iam, name: str, trust_policy: str, policy_name: str, policy: str) -> str:
+        try:
+            arn = aws.call(iam, "get_role", RoleName=name)["Role"]["Arn"]
+            aws.call(iam, "update_assume_role_policy", RoleName=name, PolicyDocument=trust_policy)
+        except aws.AwsError as error:
+            if error.code != "NoSuchEntity":
+                raise
+            arn = aws.call(
+                iam, "create_role", RoleName=name, AssumeRolePolicyDocument=trust_policy
+            )["Role"]["Arn"]
+        aws.call(
+            iam, "put_role_policy", RoleName=name, PolicyName=policy_name, PolicyDocument=policy
+        )
+        return arn
+
+    def ensure_service_user(self, iam, known: dict) -> tuple[str, str, str]:
+        try:
+            user_arn = aws.call(iam, "get_user", UserName=SERVICE_USER)["User"]["Arn"]
+        except aws.AwsError as error:
+            if error.code != "NoSuchEntity":
+                raise
+            user_arn = aws.call(iam, "create_user", UserName=SERVICE_USER)["User"]["Arn"]
+        keys = aws.call(iam, "list_access_keys", UserName=SERVICE_USER)["AccessKeyMetadata"]
+        key_ids = {key["AccessKeyId"] for key in keys}
+        if known.get("access_key_id") in key_ids and known.get("secret_access_key"):
+            return user_arn, known["access_key_id"], known["secret_access_key"]
+        # The secret of an existing key cannot be read back: replace the keys we lost track of.
+        for key_id in key_ids:
+            aws.call(iam, "delete_access_key", UserName=SERVICE_USER, AccessKeyId=key_id)
+        key = aws.call(iam, "create_access_key", UserName=SERVICE_USER)["AccessKey"]
+        return user_arn, key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def load_state(state_file: Path) -> dict:
+    """The last bootstrap's state, or {} when there is none or it is unreadable."""
+    try:
+        return json.loads(state_file.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def load_public_state(state_file: Path) -> dict:
+    """The last bootstrap's state without its secrets, for pages; {} when there is none."""
+    return _without_secrets(load_state(state_file))
+
+
+def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxState:
+    """Set up (or confirm) the organization, the three accounts, the roles and the OU."""
+    known = load_state(state_file)
+    sandbox = _Sandbox(endpoint_url, region)
+    org = sandbox.client("organizations", MANAGEMENT_CREDENTIALS, region=ORGANIZATIONS_REGION)
+
+    organization_id, root_id = sandbox.ensure_organization(org)
+    meshcloud_id = sandbox.ensure_member_account(org, *MESHCLOUD_ACCOUNT)
+    automation_id = sandbox.ensure_member_account(org, *AUTOMATION_ACCOUNT)
+    ou_id = sandbox.ensure_ou(org, root_id, LANDING_ZONE_OU)
+
+    meshcloud_iam = sandbox.client("iam", sandbox.credentials_in(meshcloud_id))
+    user_arn, access_key_id, secret_access_key = sandbox.ensure_service_user(meshcloud_iam, known)
+
+    privileged_external_id = known.get("privileged_external_id") or str(uuid.uuid4())
+    management_iam = sandbox.client("iam", MANAGEMENT_CREDENTIALS)
+    service_role_arn = sandbox.ensure_role(
+        management_iam,
+        SERVICE_ROLE,
+        _trust_service_user(user_arn),
+        f"{SERVICE_ROLE}Policy",
+        _service_role_policy(privileged_external_id, MANAGEMENT_ACCOUNT_ID),
+    )
+    automation_iam = sandbox.client("iam", sandbox.credentials_in(automation_id))
+    automation_role_arn = sandbox.ensure_role(
+        automation_iam,
+        AUTOMATION_ROLE,
+        _trust_service_user(user_arn),
+        f"{AUTOMATION_ROLE}Policy",
+        AUTOMATION_ROLE_POLICY,
+    )
+
+    state = SandboxState(
+        endpoint_url=endpoint_url,
+        region=region,
+        organization_id=organization_id,
+        root_id=root_id,
+        management_account_id=MANAGEMENT_ACCOUNT_ID,
+        meshcloud_account_id=meshcloud_id,
+        automation_account_id=automation_id,
+        landing_zone_ou_id=ou_id,
+        service_role_arn=service_role_arn,
+        automation_role_arn=automation_role_arn,
+        account_access_role=ACCOUNT_ACCESS_ROLE,
+        service_user_arn=user_arn,
+        access_key_id=access_key_id,
+        secret_access_key=secret_access_key,
+        privileged_external_id=privileged_external_id,
+    )
+    _write_private(state_file, json.dumps(asdict(state), indent=2))
+    return state
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` readable by its owner only (it holds the sandbox's keys)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    temporary.replace(path)

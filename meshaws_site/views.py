@@ -1,0 +1,46 @@
+"""Site-wide pages: the dashboard and the health check."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.roles import GROUP_OF_ROLE, ROLE_OF_GROUP, staff_required
+from audit.models import AuditEvent
+
+from . import health, sandbox
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """200 with every part "ok", or 503 naming the part that does not answer."""
+    status = health.service_status()
+    healthy = all(value == health.OK for value in status.values())
+    return JsonResponse(status, status=200 if healthy else 503)
+
+
+@staff_required
+def dashboard(request):
+    """What exists so far: services, staff per role, the sandbox, the latest audit events."""
+    staff_counts = dict(
+        get_user_model()
+        .objects.filter(groups__name__in=GROUP_OF_ROLE.values(), is_active=True)
+        .values_list("groups__name")
+        .annotate(count=Count("pk"))
+    )
+    can_read_audit = request.user.has_perm("audit.view_auditevent")
+    context = {
+        "services": health.service_status(),
+        "staff_counts": {
+            ROLE_OF_GROUP[group]: staff_counts.get(group, 0) for group in GROUP_OF_ROLE.values()
+        },
+        "sandbox": sandbox.load_public_state(settings.MESHAWS_SANDBOX_STATE_FILE),
+        "recent_events": AuditEvent.objects.all()[:8] if can_read_audit else None,
+    }
+    return render(request, "dashboard.html", context)

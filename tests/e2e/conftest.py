@@ -45,4 +45,3 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
-

@@ -1,6 +1,7 @@
 """Run the sandbox AWS emulator (moto_server) and bootstrap it (a `make run` process)."""
 
 import json
+import logging
 import signal
 
 from django.conf import settings
@@ -23,6 +24,10 @@ class Command(BaseCommand):
                 "the sandbox needs the 'sandbox' extra: pip install -e '.[sandbox]'"
             ) from error
         sandbox.prepare_emulator_process()
+        # One log line per emulated AWS call drowns the other processes' output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # Blocked before any thread starts, so that sigwait below receives them.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         host, port = settings.MESHAWS_SANDBOX_HOST, settings.MESHAWS_SANDBOX_PORT
         server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         server.start()

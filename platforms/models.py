@@ -1,1 +1,173 @@
-"""Locations, AWS platform instances, landing zones and role mappings (arriving with issue 4)."""
+"""Locations, AWS platform instances, their landing zones and role mappings.
+
+Field names follow the `Aws.dhall` record of the integration page (snake_case here, the
+record's camelCase in files and the API; config_io.py maps one to the other). Values are
+validated by platforms/patterns.py through config_io.parse_record, never here.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Location(models.Model):
+    """A named group of platform instances, e.g. one per AWS organization or region."""
+
+    identifier = models.CharField(max_length=63, unique=True)
+    display_name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["identifier"]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+
+class PlatformInstance(models.Model):
+    """One AWS Organization that meshaws manages: how to reach it and how to shape accounts."""
+
+    class Provisioning(models.TextChoices):
+        MESH = "mesh", "meshaws creates the accounts"
+        EXTERNAL = "external", "an external account vending machine creates them"
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="platforms")
+    identifier = models.CharField(max_length=63, help_text="the record's `platform`")
+    display_name = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=32)
+
+    # meshfedServiceUser and privilegedExternalId: ciphertext (platforms.secrets) and the
+    # fingerprint shown instead of the value.
+    access_key_ciphertext = models.TextField()
+    access_key_fingerprint = models.CharField(max_length=32)
+    secret_key_ciphertext = models.TextField()
+    secret_key_fingerprint = models.CharField(max_length=32)
+    privileged_external_id_ciphertext = models.TextField(blank=True)
+    privileged_external_id_fingerprint = models.CharField(max_length=32, blank=True)
+
+    organization_root_account_role = models.CharField(max_length=2048)
+    organization_root_account_external_id = models.CharField(max_length=1224, blank=True)
+    automation_account_role = models.CharField(max_length=2048)
+    automation_account_external_id = models.CharField(max_length=1224, blank=True)
+
+    wait_for_external_avm = models.BooleanField(default=False)
+    external_avm_timeout_minutes = models.PositiveIntegerField(default=60)
+
+    provisioning = models.CharField(
+        max_length=16, choices=Provisioning.choices, default=Provisioning.MESH
+    )
+    account_email_template = models.CharField(max_length=64, blank=True)
+    external_timeout_minutes = models.PositiveIntegerField(default=60)
+    external_customer_tag_key = models.CharField(max_length=128, default="ProductName")
+    external_project_tag_key = models.CharField(max_length=128, default="Stage")
+
+    account_access_role = models.CharField(max_length=512, blank=True)
+    account_alias_pattern = models.CharField(max_length=200, blank=True)
+    enforce_account_alias = models.BooleanField(default=False)
+    customer_identifier_length = models.PositiveSmallIntegerField(default=16)
+    project_identifier_length = models.PositiveSmallIntegerField(default=30)
+    tag_prefix = models.CharField(max_length=64, blank=True)
+    identity_provider_name = models.CharField(max_length=128, blank=True)
+    identity_provider_metadata = models.TextField(blank=True)
+    account_creation_concurrency = models.PositiveSmallIntegerField(default=5)
+    endpoint_url = models.CharField(max_length=300, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["location__identifier", "identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "identifier"],
+                name="platform_identifier_unique_in_location",
+                violation_error_message="a platform with this identifier exists in the location",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_identifier
+
+    @property
+    def full_identifier(self) -> str:
+        """`<platform>.<location>`, the way projects and the API refer to a platform."""
+        return f"{self.identifier}.{self.location.identifier}"
+
+
+class LandingZone(models.Model):
+    """Where a platform's new accounts go (an OU), and what is bootstrapped into them."""
+
+    platform = models.ForeignKey(
+        PlatformInstance, on_delete=models.CASCADE, related_name="landing_zones"
+    )
+    identifier = models.CharField(max_length=63)
+    display_name = models.CharField(max_length=100)
+    target_organizational_unit = models.CharField(max_length=70)
+    stack_set_name = models.CharField(max_length=128, blank=True)
+    stack_set_region = models.CharField(max_length=32, blank=True)
+    bootstrap_template = models.TextField(blank=True)
+    # True: this zone's own role mappings (possibly none) replace the platform's.
+    replaces_role_mappings = models.BooleanField(default=False)
+    disabled = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["platform", "position", "identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "identifier"],
+                name="landing_zone_identifier_unique_in_platform",
+                violation_error_message="a landing zone with this identifier exists",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+
+class RoleMapping(models.Model):
+    """The IAM role, and policies, a project role gets: on a platform or in one landing zone."""
+
+    platform = models.ForeignKey(
+        PlatformInstance,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_mappings",
+    )
+    landing_zone = models.ForeignKey(
+        LandingZone,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_mappings",
+    )
+    project_role = models.CharField(max_length=50)
+    role_name = models.CharField(max_length=64)
+    policy_arns = models.JSONField(default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "project_role"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(platform__isnull=False, landing_zone__isnull=True)
+                | Q(platform__isnull=True, landing_zone__isnull=False),
+                name="role_mapping_belongs_to_platform_or_landing_zone",
+                violation_error_message="a role mapping belongs to a platform or a landing zone",
+            ),
+            models.UniqueConstraint(
+                fields=["platform", "project_role"],
+                condition=Q(platform__isnull=False),
+                name="role_mapping_unique_per_platform",
+                violation_error_message="this project role is mapped twice",
+            ),
+            models.UniqueConstraint(
+                fields=["landing_zone", "project_role"],
+                condition=Q(landing_zone__isnull=False),
+                name="role_mapping_unique_per_landing_zone",
+                violation_error_message="this project role is mapped twice in the landing zone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_role} → {self.role_name}"

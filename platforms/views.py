@@ -1,11 +1,274 @@
-"""Operator pages for AWS platform instances."""
+"""Operator pages for locations and AWS platform instances; read-only for support and auditors."""
 
-from django.shortcuts import render
+from __future__ import annotations
 
-from accounts.roles import staff_required
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import config_io, patterns, selectors, services
+from .forms import PlatformEditor, initial_from_record, region_choices
+from .importing import ImportRefused, export_platform_json, import_platform_text
+from .models import PlatformInstance
+
+# Example identifiers for the live preview of naming patterns.
+EXAMPLE = patterns.NameContext(customer="acme", project="web-shop", tenant_platform_number=7)
+MAX_UPLOAD_BYTES = 2_000_000
 
 
-@staff_required
+def _platform_or_404(location: str, platform: str) -> PlatformInstance:
+    found = selectors.platform_by_full_identifier(f"{platform}.{location}")
+    if found is None:
+        raise Http404(f"no platform {platform}.{location}")
+    return found
+
+
+@permission_required("platforms.view_platforminstance", raise_exception=True)
 def platform_list(request):
-    """All platform instances (none can be configured yet)."""
-    return render(request, "platforms/platforminstance_list.html")
+    """Every platform, by location."""
+    return render(
+        request,
+        "platforms/platforminstance_list.html",
+        {"platforms": selectors.platform_list(), "locations": selectors.location_list()},
+    )
+
+
+@permission_required("platforms.view_location", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def location_list(request):
+    """Every location, and (operators) a form to add one."""
+    errors = {}
+    if request.method == "POST":
+        if not request.user.has_perm("platforms.add_location"):
+            return HttpResponse("operators only", status=403)
+        try:
+            location = services.location_create(
+                identifier=request.POST.get("identifier", "").strip(),
+                display_name=request.POST.get("display_name", "").strip(),
+                actor=request.user,
+            )
+        except ValidationError as error:
+            errors = error.message_dict
+        else:
+            messages.success(request, f"Location {location.identifier} created.")
+            return redirect("location-list")
+    return render(
+        request,
+        "platforms/location_list.html",
+        {"locations": selectors.location_list(), "errors": errors, "values": request.POST},
+        status=400 if errors else 200,
+    )
+
+
+@permission_required("platforms.view_platforminstance", raise_exception=True)
+def platform_detail(request, location: str, platform: str):
+    """One platform, grouped like the record."""
+    instance = _platform_or_404(location, platform)
+    record = config_io.record_of(instance)
+    return render(
+        request,
+        "platforms/platforminstance_detail.html",
+        {"platform": instance, "record": record, "naming": _naming_preview(record)},
+    )
+
+
+def _naming_preview(record: config_io.PlatformRecord) -> dict[str, str]:
+    limits = {
+        "customer_length": record.customer_identifier_length,
+        "project_length": record.project_identifier_length,
+        "platform": record.platform,
+    }
+    context = patterns.NameContext(**{**EXAMPLE.__dict__, "platform": record.platform})
+    preview = {"account_name": patterns.render_account_name(context)}
+    if record.account_email_template:
+        preview["email"] = patterns.render_account_email(record.account_email_template, context)
+        preview["email_worst"] = patterns.email_worst_case(record.account_email_template, **limits)
+    if record.account_alias_pattern:
+        preview["alias"] = patterns.render_account_alias(record.account_alias_pattern, context)
+        preview["alias_worst"] = patterns.alias_worst_case(record.account_alias_pattern, **limits)
+    return preview
+
+
+def _editor_page(request, editor: PlatformEditor, platform: PlatformInstance | None, status=200):
+    return render(
+        request,
+        "platforms/platforminstance_form.html",
+        {"editor": editor, "platform": platform, "regions": region_choices()},
+        status=status,
+    )
+
+
+def _save(request, editor: PlatformEditor, platform: PlatformInstance | None):
+    """Validate the posted editor as a record and apply it; the response either way."""
+    if not editor.is_valid():
+        return _editor_page(request, editor, platform, status=400)
+    stored = config_io.record_of(platform) if platform else None
+    try:
+        record = config_io.parse_record(editor.record_data(), stored=stored, environ=None)
+    except config_io.RecordInvalid as invalid:
+        editor.add_record_errors(invalid.errors)
+        return _editor_page(request, editor, platform, status=400)
+    location = platform.location if platform else editor.form.cleaned_data["location"]
+    if platform is None and location.platforms.filter(identifier=record.platform).exists():
+        editor.form.add_error("identifier", f"{record.platform} already exists in {location}")
+        return _editor_page(request, editor, platform, status=400)
+    try:
+        applied = services.platform_apply(
+            location=location,
+            record=record,
+            actor=request.user,
+            reason=editor.form.cleaned_data.get("reason", ""),
+            display_name=editor.form.cleaned_data.get("display_name", ""),
+        )
+    except services.PlatformInUse as error:
+        editor.form.add_error(None, str(error))
+        return _editor_page(request, editor, platform, status=400)
+    name = applied.platform.full_identifier
+    if applied.created:
+        messages.success(request, f"Platform {name} created.")
+    else:
+        messages.success(request, f"Platform {name} saved." if applied.changed else "No changes.")
+    for warning in record.warnings:
+        messages.warning(request, warning)
+    return redirect(
+        "platform-detail", location=applied.platform.location.identifier,
+        platform=applied.platform.identifier,
+    )  # fmt: skip
+
+
+@permission_required("platforms.add_platforminstance", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def platform_create(request):
+    """Create a platform with its role mappings and landing zones."""
+    if request.method == "POST":
+        return _save(request, PlatformEditor(request.POST), None)
+    initial = {"location": request.GET.get("location", "")}
+    return _editor_page(request, PlatformEditor(initial=(initial, [], [])), None)
+
+
+@permission_required("platforms.change_platforminstance", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def platform_edit(request, location: str, platform: str):
+    """Edit a platform; empty secret fields keep the stored secrets."""
+    instance = _platform_or_404(location, platform)
+    if request.method == "POST":
+        return _save(request, PlatformEditor(request.POST, platform=instance), instance)
+    initial = initial_from_record(config_io.record_of(instance), instance)
+    return _editor_page(request, PlatformEditor(platform=instance, initial=initial), instance)
+
+
+@permission_required("platforms.delete_platforminstance", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def platform_delete(request, location: str, platform: str):
+    """Confirm, then delete a platform no project account uses."""
+    instance = _platform_or_404(location, platform)
+    if request.method == "POST":
+        try:
+            services.platform_delete(
+                platform=instance, actor=request.user, reason=request.POST.get("reason", "")
+            )
+        except services.PlatformInUse as error:
+            messages.error(request, str(error))
+            return redirect("platform-detail", location=location, platform=platform)
+        messages.success(request, f"Platform {platform}.{location} deleted.")
+        return redirect("platform-list")
+    return render(request, "platforms/platforminstance_confirm_delete.html", {"platform": instance})
+
+
+@permission_required("platforms.view_platforminstance", raise_exception=True)
+@require_GET
+def platform_export(request, location: str, platform: str):
+    """Download the platform's record as JSON (secrets as fingerprints only)."""
+    instance = _platform_or_404(location, platform)
+    response = HttpResponse(export_platform_json(instance), content_type="application/json")
+    filename = f"{instance.identifier}.{instance.location.identifier}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@permission_required("platforms.add_platforminstance", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def platform_import(request):
+    """Upload a platform file (JSON or Dhall): the same import as `manage.py import_platform`."""
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = ["file: choose a .json or .dhall file"]
+        elif upload.size > MAX_UPLOAD_BYTES:
+            errors = [f"file: {upload.size} bytes is too large (at most {MAX_UPLOAD_BYTES})"]
+        else:
+            try:
+                text = upload.read().decode("utf-8")
+                result = import_platform_text(
+                    text,
+                    filename=upload.name,
+                    location=request.POST.get("location") or None,
+                    actor=request.user,
+                    reason=request.POST.get("reason", ""),
+                    environ=None,
+                )
+            except UnicodeDecodeError:
+                errors = ["file: is not UTF-8 text"]
+            except ImportRefused as refused:
+                errors = refused.lines
+            else:
+                messages.success(request, result.summary[0].upper() + result.summary[1:] + ".")
+                for warning in result.warnings:
+                    messages.warning(request, warning)
+                platform = result.applied.platform
+                return redirect(
+                    "platform-detail", location=platform.location.identifier,
+                    platform=platform.identifier,
+                )  # fmt: skip
+    return render(
+        request,
+        "platforms/platform_import.html",
+        {"errors": errors, "locations": selectors.location_list()},
+        status=400 if errors else 200,
+    )
+
+
+@permission_required("platforms.view_platforminstance", raise_exception=True)
+@require_GET
+def pattern_preview(request):
+    """htmx partial: example and worst-case renderings of the e-mail and alias patterns."""
+    try:
+        limits = {
+            "customer_length": int(request.GET.get("customer_identifier_length") or 16),
+            "project_length": int(request.GET.get("project_identifier_length") or 30),
+        }
+    except ValueError:
+        return render(request, "platforms/_pattern_preview.html", {"limits_error": True})
+    platform = request.GET.get("identifier", "").strip()
+    context = patterns.NameContext(**{**EXAMPLE.__dict__, "platform": platform or "aws"})
+    previews = []
+    checks = (
+        ("E-mail", request.GET.get("account_email_template", "").strip(),
+         patterns.validate_email_template, patterns.render_account_email),
+        ("Alias", request.GET.get("account_alias_pattern", "").strip(),
+         patterns.validate_alias_pattern, patterns.render_account_alias),
+    )  # fmt: skip
+    for label, pattern, validate, render_one in checks:
+        if not pattern:
+            continue
+        entry = {"label": label, "pattern": pattern}
+        try:
+            patterns.validate_identifier_limits(limits["customer_length"], limits["project_length"])
+            outcome = validate(pattern, platform=platform, **limits)
+            entry["example"] = render_one(pattern, context)
+            entry["worst"] = outcome if isinstance(outcome, str) else None
+            entry["warnings"] = outcome if isinstance(outcome, list) else []
+            if label == "Alias":
+                entry["worst"] = patterns.alias_worst_case(pattern, platform=platform, **limits)
+        except ValidationError as error:
+            entry["errors"] = error.messages
+        previews.append(entry)
+    return render(
+        request,
+        "platforms/_pattern_preview.html",
+        {"previews": previews, "context": context, "limits": limits},
+    )

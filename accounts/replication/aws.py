@@ -6,6 +6,7 @@ as `AwsError`, never as botocore exceptions.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from typing import Any
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.session
 
 # Throttling and "someone else is changing this right now" are worth another attempt; so are
 # the service's own 5xx errors, which botocore reports with these codes.
@@ -178,4 +180,13 @@ def assume_role(
         secret_access_key=assumed["SecretAccessKey"],
         session_token=assumed["SessionToken"],
         expiration=assumed["Expiration"],
+    )
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region name of every AWS partition, as the installed botocore knows them."""
+    endpoints = botocore.session.get_session().get_data("endpoints")
+    return frozenset(
+        region for partition in endpoints["partitions"] for region in partition["regions"]
     )

@@ -45,3 +45,7 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+# The platform fixtures, for browser tests that start from a configured platform.
+from tests.platforms.conftest import example_record, location, metadata_xml, platform  # noqa: E402,F401

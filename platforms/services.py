@@ -1,0 +1,234 @@
+"""Every write of the platforms app, each in one transaction with its audit event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from audit.services import record as audit
+
+from . import patterns, secrets
+from .config_io import PlatformRecord, RoleMappingRecord, record_of
+from .models import LandingZone, Location, PlatformInstance, RoleMapping
+
+
+@dataclass(frozen=True)
+class PlatformApplied:
+    """What platform_apply did."""
+
+    platform: PlatformInstance
+    created: bool
+    changed: bool
+
+
+class PlatformInUse(Exception):
+    """A platform (or landing zone) that project accounts still use cannot be deleted."""
+
+
+@transaction.atomic
+def location_create(
+    *, identifier: str, display_name: str, actor: AbstractBaseUser | None
+) -> Location:
+    """Create a location; ValidationError names the field when the identifier is refused."""
+    try:
+        patterns.validate_platform_identifier(identifier)
+    except ValidationError as error:
+        raise ValidationError({"identifier": error.messages}) from None
+    if Location.objects.filter(identifier=identifier).exists():
+        raise ValidationError({"identifier": f"location {identifier!r} already exists"})
+    location = Location.objects.create(
+        identifier=identifier, display_name=display_name or identifier
+    )
+    audit(
+        actor=actor,
+        action="location.create",
+        object_type="location",
+        object_id=location.pk,
+        object_repr=identifier,
+        after={"identifier": identifier, "displayName": location.display_name},
+    )
+    return location
+
+
+def _set_secret(platform: PlatformInstance, name: str, secret) -> None:
+    if secret.value is None:
+        return
+    if getattr(platform, f"{name}_fingerprint") == secret.fingerprint:
+        return  # the same value: keep the ciphertext rather than churn it
+    setattr(platform, f"{name}_ciphertext", secrets.encrypt(secret.value))
+    setattr(platform, f"{name}_fingerprint", secret.fingerprint)
+
+
+def _replace_role_mappings(
+    mappings: tuple[RoleMappingRecord, ...], *, platform=None, landing_zone=None
+) -> None:
+    owner = {"platform": platform} if platform is not None else {"landing_zone": landing_zone}
+    RoleMapping.objects.filter(**owner).delete()
+    RoleMapping.objects.bulk_create(
+        RoleMapping(
+            **owner,
+            project_role=mapping.project_role,
+            role_name=mapping.role_name,
+            policy_arns=list(mapping.policy_arns),
+            position=position,
+        )
+        for position, mapping in enumerate(mappings)
+    )
+
+
+@transaction.atomic
+def platform_apply(
+    *,
+    location: Location,
+    record: PlatformRecord,
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+    display_name: str | None = None,
+) -> PlatformApplied:
+    """Create or update the platform `record.platform` in `location` to match `record`.
+
+    Idempotent: applying the stored configuration again writes nothing and no audit event.
+    """
+    platform = (
+        PlatformInstance.objects.select_for_update()
+        .filter(location=location, identifier=record.platform)
+        .first()
+    )
+    created = platform is None
+    before = None if created else record_of(platform)
+    record = record.keeping_secrets_of(before)
+    name_changes = display_name is not None and (created or display_name != platform.display_name)
+    if before is not None and before.as_dict() == record.as_dict() and not name_changes:
+        return PlatformApplied(platform, created=False, changed=False)
+
+    if created:
+        platform = PlatformInstance(location=location, identifier=record.platform)
+    if display_name is not None:
+        platform.display_name = display_name
+    _set_secret(platform, "access_key", record.access_key)
+    _set_secret(platform, "secret_key", record.secret_key)
+    _set_secret(platform, "privileged_external_id", record.privileged_external_id)
+    mesh = record.account_email_template is not None
+    external = record.external_provisioning or {}
+    platform.region = record.region
+    platform.organization_root_account_role = record.organization_root_account_role
+    platform.organization_root_account_external_id = record.organization_root_account_external_id
+    platform.automation_account_role = record.automation_account_role
+    platform.automation_account_external_id = record.automation_account_external_id
+    platform.wait_for_external_avm = record.wait_for_external_avm
+    platform.external_avm_timeout_minutes = record.external_avm_timeout_minutes
+    platform.provisioning = (
+        PlatformInstance.Provisioning.MESH if mesh else PlatformInstance.Provisioning.EXTERNAL
+    )
+    platform.account_email_template = record.account_email_template or ""
+    platform.external_timeout_minutes = external.get("timeoutMinutes", 60)
+    platform.external_customer_tag_key = external.get("customerTagKey", "ProductName")
+    platform.external_project_tag_key = external.get("projectTagKey", "Stage")
+    platform.account_access_role = record.account_access_role
+    platform.account_alias_pattern = record.account_alias_pattern
+    platform.enforce_account_alias = record.enforce_account_alias
+    platform.customer_identifier_length = record.customer_identifier_length
+    platform.project_identifier_length = record.project_identifier_length
+    platform.tag_prefix = record.tag_prefix
+    platform.identity_provider_name = record.identity_provider_name
+    platform.identity_provider_metadata = record.identity_provider_metadata
+    platform.account_creation_concurrency = record.account_creation_concurrency
+    platform.endpoint_url = record.endpoint_url
+    platform.save()
+
+    _replace_role_mappings(record.role_mappings, platform=platform)
+    _apply_landing_zones(platform, record)
+
+    after = record_of(platform)
+    audit(
+        actor=actor,
+        action="platform.create" if created else "platform.update",
+        object_type="platform",
+        object_id=platform.pk,
+        object_repr=platform.full_identifier,
+        before=None if before is None else before.as_dict(),
+        after=after.as_dict(),
+        remark=reason,
+    )
+    return PlatformApplied(platform, created=created, changed=True)
+
+
+def _apply_landing_zones(platform: PlatformInstance, record: PlatformRecord) -> None:
+    """Update landing zones by identifier (their rows stay: accounts refer to them)."""
+    existing = {zone.identifier: zone for zone in platform.landing_zones.all()}
+    wanted = {zone.identifier for zone in record.landing_zones}
+    for identifier, zone in existing.items():
+        if identifier not in wanted:
+            try:
+                zone.delete()
+            except ProtectedError as error:
+                raise PlatformInUse(
+                    f"landing zone {identifier!r} cannot be removed: "
+                    f"{len(error.protected_objects)} project account(s) use it"
+                ) from None
+    for position, spec in enumerate(record.landing_zones):
+        zone = existing.get(spec.identifier) or LandingZone(
+            platform=platform, identifier=spec.identifier
+        )
+        zone.display_name = spec.display_name
+        zone.target_organizational_unit = spec.target_organizational_unit
+        zone.stack_set_name = spec.stack_set_name
+        zone.stack_set_region = spec.stack_set_region
+        zone.bootstrap_template = spec.bootstrap_template
+        zone.replaces_role_mappings = spec.role_mappings is not None
+        zone.disabled = spec.disabled
+        zone.position = position
+        zone.save()
+        _replace_role_mappings(spec.role_mappings or (), landing_zone=zone)
+
+
+@transaction.atomic
+def platform_delete(
+    *, platform: PlatformInstance, actor: AbstractBaseUser | None, reason: str = ""
+) -> None:
+    """Delete a platform that no project account uses; PlatformInUse says why otherwise."""
+    before = record_of(platform).as_dict()
+    identifier, pk = platform.full_identifier, platform.pk
+    try:
+        platform.delete()
+    except ProtectedError as error:
+        raise PlatformInUse(
+            f"platform {identifier} cannot be deleted: "
+            f"{len(error.protected_objects)} project account(s) use it"
+        ) from None
+    audit(
+        actor=actor,
+        action="platform.delete",
+        object_type="platform",
+        object_id=pk,
+        object_repr=identifier,
+        before=before,
+        remark=reason,
+    )
+
+
+def platforms_rotate_secrets(*, actor: AbstractBaseUser | None) -> int:
+    """Re-encrypt every stored secret under the newest key; returns how many were rotated."""
+    rotated = 0
+    with transaction.atomic():
+        for platform in PlatformInstance.objects.select_for_update():
+            for name in ("access_key", "secret_key", "privileged_external_id"):
+                ciphertext = getattr(platform, f"{name}_ciphertext")
+                if ciphertext:
+                    setattr(platform, f"{name}_ciphertext", secrets.rotate(ciphertext))
+                    rotated += 1
+            platform.save(update_fields=[
+                "access_key_ciphertext", "secret_key_ciphertext",
+                "privileged_external_id_ciphertext",
+            ])  # fmt: skip
+        audit(
+            actor=actor,
+            action="secrets.rotate",
+            object_type="platform",
+            remark=f"{rotated} stored secret(s) re-encrypted under the newest key",
+        )
+    return rotated

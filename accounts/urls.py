@@ -3,7 +3,24 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("customers/", views.customer_list, name="customer-list"),
+    path("customers/<slug:customer>/", views.customer_detail, name="customer-detail"),
     path("projects/", views.project_list, name="project-list"),
+    path("projects/new/", views.project_create, name="project-create"),
+    path("projects/<slug:customer>/<slug:project>/", views.project_detail, name="project-detail"),
+    path("projects/<slug:customer>/<slug:project>/edit/", views.project_edit, name="project-edit"),
+    path(
+        "projects/<slug:customer>/<slug:project>/bindings/",
+        views.binding_add,
+        name="binding-add",
+    ),
+    path(
+        "projects/<slug:customer>/<slug:project>/enable/",
+        views.project_enable,
+        name="project-enable",
+    ),
+    path("bindings/<int:binding>/", views.binding_edit, name="binding-edit"),
+    path("bindings/<int:binding>/remove/", views.binding_remove, name="binding-remove"),
     path("accounts/", views.project_account_list, name="project-account-list"),
     path("runs/", views.replication_run_list, name="replication-run-list"),
 ]

@@ -1,20 +1,237 @@
-"""Pages for projects, project accounts and replication runs."""
+"""Pages for customers, projects, bindings, project accounts and replication runs."""
 
-from django.shortcuts import render
+from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors, services
+from .forms import (
+    BindingEditForm,
+    BindingForm,
+    CustomerForm,
+    EnableForm,
+    ProjectEditForm,
+    ProjectForm,
+    add_service_errors,
+)
+from .models import Binding, Customer, Project
 from .roles import staff_required
 
+PAGE_SIZE = 50
 
-@staff_required
+
+def _project_or_404(customer: str, project: str) -> Project:
+    found = selectors.project_by_full_identifier(f"{customer}.{project}")
+    if found is None:
+        raise Http404(f"no project {customer}.{project}")
+    return found
+
+
+@permission_required("accounts.view_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_list(request):
+    """Every customer with its number of projects, and (operators) a form to add one."""
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("accounts.add_customer"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                customer = services.customer_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"Customer {customer.identifier} created.")
+                return redirect("customer-detail", customer=customer.identifier)
+    return render(
+        request, "accounts/customer_list.html",
+        {"customers": selectors.customer_list(), "form": form},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@permission_required("accounts.view_customer", raise_exception=True)
+def customer_detail(request, customer: str):
+    """One customer and its projects."""
+    found = get_object_or_404(Customer, identifier=customer)
+    return render(
+        request, "accounts/customer_detail.html",
+        {"customer": found, "projects": selectors.project_list(customer=customer)},
+    )  # fmt: skip
+
+
+@permission_required("accounts.view_project", raise_exception=True)
 def project_list(request):
-    """All projects (none can be created yet)."""
-    return render(request, "accounts/project_list.html")
+    """Projects, filtered by customer and searched by text."""
+    customer, search = request.GET.get("customer", ""), request.GET.get("q", "").strip()
+    projects = selectors.project_list(customer=customer, search=search)
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "accounts/project_list.html",
+        {"page": page, "customers": Customer.objects.order_by("identifier"),
+         "customer": customer, "q": search},
+    )  # fmt: skip
 
 
-@staff_required
+@permission_required("accounts.add_project", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def project_create(request):
+    """Create a project for a customer."""
+    form = ProjectForm(request.POST or None, initial={"customer": request.GET.get("customer")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Project {project.full_identifier} created.")
+            return redirect(
+                "project-detail", customer=project.customer.identifier, project=project.identifier
+            )
+    return render(
+        request, "accounts/project_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@permission_required("accounts.view_project", raise_exception=True)
+def project_detail(request, customer: str, project: str):
+    """One project: its bindings, its accounts, and (operators) the editors for them."""
+    found = _project_or_404(customer, project)
+    return _project_page(request, found)
+
+
+def _project_page(request, project: Project, *, binding_form=None, enable_form=None, status=200):
+    bindings = selectors.project_bindings(project)
+    edit_forms = [
+        (binding, BindingEditForm(initial={"role": binding.role.identifier,
+                                           "expires_at": binding.expires_at},
+                                  prefix=f"b{binding.pk}"))
+        for binding in bindings
+    ]  # fmt: skip
+    return render(
+        request,
+        "accounts/project_detail.html",
+        {
+            "project": project,
+            "bindings": edit_forms,
+            "accounts": selectors.project_accounts().filter(project=project),
+            "binding_form": binding_form or BindingForm(),
+            "enable_form": enable_form or EnableForm(),
+            "edit_form": ProjectEditForm(
+                initial={"display_name": project.display_name, "tags": project.tags}
+            ),
+        },
+        status=status,
+    )
+
+
+@permission_required("accounts.change_project", raise_exception=True)
+@require_POST
+def project_edit(request, customer: str, project: str):
+    """Change a project's display name and tags."""
+    found = _project_or_404(customer, project)
+    form = ProjectEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.project_update(project=found, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if form.errors:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{field}: {' '.join(errors)}")
+    else:
+        messages.success(request, "Project saved.")
+    return redirect("project-detail", customer=customer, project=project)
+
+
+@permission_required("accounts.add_binding", raise_exception=True)
+@require_POST
+def binding_add(request, customer: str, project: str):
+    """Bind a user to the project."""
+    found = _project_or_404(customer, project)
+    form = BindingForm(request.POST)
+    if form.is_valid():
+        try:
+            binding = services.binding_create(
+                project=found, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{binding.user} is now {binding.role} of the project.")
+            return redirect("project-detail", customer=customer, project=project)
+    return _project_page(request, found, binding_form=form, status=400)
+
+
+@permission_required("accounts.change_binding", raise_exception=True)
+@require_POST
+def binding_edit(request, binding: int):
+    """Change a binding's role or expiry."""
+    found = get_object_or_404(Binding.objects.select_related("project__customer"), pk=binding)
+    form = BindingEditForm(request.POST, prefix=f"b{found.pk}")
+    if form.is_valid():
+        try:
+            services.binding_update(binding=found, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    for field, errors in form.errors.items():
+        messages.error(request, f"{found.user}, {field}: {' '.join(errors)}")
+    if not form.errors:
+        messages.success(request, f"Binding of {found.user} saved.")
+    project = found.project
+    return redirect(
+        "project-detail", customer=project.customer.identifier, project=project.identifier
+    )
+
+
+@permission_required("accounts.delete_binding", raise_exception=True)
+@require_POST
+def binding_remove(request, binding: int):
+    """Remove a user from the project."""
+    found = get_object_or_404(Binding.objects.select_related("project__customer"), pk=binding)
+    project = found.project
+    services.binding_delete(binding=found, actor=request.user)
+    messages.success(request, f"{found.user} removed from {project.full_identifier}.")
+    return redirect(
+        "project-detail", customer=project.customer.identifier, project=project.identifier
+    )
+
+
+@permission_required("accounts.add_projectaccount", raise_exception=True)
+@require_POST
+def project_enable(request, customer: str, project: str):
+    """Enable the project on a platform: its AWS account there is created (or adopted)."""
+    found = _project_or_404(customer, project)
+    form = EnableForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = services.project_account_create(
+                project=found, platform=data["platform"],
+                landing_zone=data["landing_zone"] or None,
+                aws_account_id=data["aws_account_id"] or None, actor=request.user,
+            )  # fmt: skip
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, f"{found.full_identifier} enabled on {account.platform.full_identifier}."
+            )
+            return redirect("project-detail", customer=customer, project=project)
+    return _project_page(request, found, enable_form=form, status=400)
+
+
+@permission_required("accounts.view_projectaccount", raise_exception=True)
 def project_account_list(request):
-    """All project accounts (none exist yet)."""
-    return render(request, "accounts/projectaccount_list.html")
+    """All project accounts with their status."""
+    page = Paginator(selectors.project_accounts(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/projectaccount_list.html", {"page": page})
 
 
 @staff_required

@@ -1,8 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts import api as accounts_api
+from platforms import api as platforms_api
 
 from . import views
+
+api = DefaultRouter()
+api.register("locations", platforms_api.LocationViewSet, basename="api-location")
+api.register("platforms", platforms_api.PlatformViewSet, basename="api-platform")
+api.register("customers", accounts_api.CustomerViewSet, basename="api-customer")
+api.register("projects", accounts_api.ProjectViewSet, basename="api-project")
+api.register("bindings", accounts_api.BindingViewSet, basename="api-binding")
+api.register("accounts", accounts_api.ProjectAccountViewSet, basename="api-projectaccount")
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -12,6 +25,9 @@ urlpatterns = [
     path("platforms/", include("platforms.urls")),
     path("", include("accounts.urls")),
     path("audit/", include("audit.urls")),
+    path("api/v1/", include(api.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("django-rq/", include("django_rq.urls")),
 ]

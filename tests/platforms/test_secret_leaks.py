@@ -22,19 +22,41 @@ def _routes(patterns=None, prefix=""):
             yield "/" + prefix + route
 
 
+PARAMETERS = {
+    "<slug:location>": "eu", "<slug:platform>": "aws-prod", "<slug:customer>": "acme",
+    "<slug:project>": "web", "<int:binding>": "1",
+}  # fmt: skip
+API = (
+    "/api/v1/", "/api/v1/locations/", "/api/v1/locations/eu/", "/api/v1/platforms/",
+    "/api/v1/platforms/aws-prod.eu/", "/api/v1/customers/", "/api/v1/projects/",
+    "/api/v1/bindings/", "/api/v1/accounts/", "/api/schema/",
+)  # fmt: skip
+
+
 def _pages() -> list[str]:
-    """Every page of the site, with the test platform's identifiers filled in."""
+    """Every page of the site and the API, with the test objects' identifiers filled in."""
     pages = []
     for route in _routes():
-        if route.startswith("/admin/") or route.startswith("/django-rq/"):
+        if route.startswith(("/admin/", "/django-rq/", "/api/")):
             continue
-        pages.append(route.replace("<slug:location>", "eu").replace("<slug:platform>", "aws-prod"))
+        for parameter, value in PARAMETERS.items():
+            route = route.replace(parameter, value)
+        assert "<" not in route, f"no test value for the parameter in {route}"
+        pages.append(route)
     pages += [
+        *API,
         "/platforms/preview/?account_email_template=aws%2B%25s%40x.io&account_alias_pattern=a-<customer>-<project>",
         "/admin/platforms/platforminstance/",
         "/admin/audit/auditevent/",
     ]
     return pages
+
+
+# Pages an operator does not get with a plain GET: POST-only actions and the sign-in page.
+OPERATOR_NOT_200 = {
+    "/logout/", "/login/", "/projects/acme/web/edit/", "/projects/acme/web/bindings/",
+    "/projects/acme/web/enable/", "/bindings/1/", "/bindings/1/remove/",
+}  # fmt: skip
 
 
 def _assert_clean(text: str, where: str) -> None:
@@ -47,8 +69,31 @@ def admin_user(db):
     return get_user_model().objects.create_superuser("root", password="x-Sturdy-pass-1")
 
 
+@pytest.fixture
+def project_on_platform(platform):
+    from accounts.models import ProjectRole
+    from accounts.services import (
+        binding_create,
+        customer_create,
+        project_account_create,
+        project_create,
+    )
+
+    customer = customer_create(identifier="acme", actor=None)
+    project = project_create(customer=customer, identifier="web", actor=None)
+    binding_create(
+        project=project,
+        user="dev@example.com",
+        role=ProjectRole.objects.get(identifier="admin"),
+        actor=None,
+    )
+    return project_account_create(project=project, platform=platform, actor=None)
+
+
 @pytest.mark.parametrize("persona", ["alice", "bob", "charlie", "admin_user"])
-def test_no_page_or_export_shows_a_secret(client, request, persona, platform, caplog):
+def test_no_page_or_export_shows_a_secret(
+    client, request, persona, platform, project_on_platform, caplog
+):
     client.force_login(request.getfixturevalue(persona))
     caplog.set_level(logging.DEBUG)
     pages = _pages()
@@ -56,6 +101,8 @@ def test_no_page_or_export_shows_a_secret(client, request, persona, platform, ca
     for page in pages:
         response = client.get(page)
         assert response.status_code in (200, 302, 403, 405), (page, response.status_code)
+        if persona == "alice" and not page.startswith("/admin/") and page not in OPERATOR_NOT_200:
+            assert response.status_code == 200, page
         body = b"".join(response.streaming_content) if response.streaming else response.content
         _assert_clean(body.decode(errors="replace"), page)
     admin_platform = client.get(f"/admin/platforms/platforminstance/{platform.pk}/change/")

@@ -1,0 +1,286 @@
+"""REST endpoints for customers, projects, bindings and project accounts."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.reverse import reverse
+
+from meshaws_site.api import RolePermissions
+from platforms import selectors as platform_selectors
+from platforms.models import PlatformInstance
+
+from . import selectors, services
+from .models import Binding, Customer, Project, ProjectAccount, ProjectRole
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ProjectReferenceField(serializers.RelatedField):
+    """A project written as `<customer>.<project>`."""
+
+    default_error_messages = {"missing": "no project {value!r} (write it as customer.project)"}
+
+    def get_queryset(self):
+        return Project.objects.select_related("customer")
+
+    def to_representation(self, project: Project) -> str:
+        return project.full_identifier
+
+    def to_internal_value(self, value) -> Project:
+        project = selectors.project_by_full_identifier(str(value))
+        if project is None:
+            self.fail("missing", value=value)
+        return project
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PlatformReferenceField(serializers.RelatedField):
+    """A platform written as `<platform>.<location>`."""
+
+    default_error_messages = {"missing": "no platform {value!r} (write it as platform.location)"}
+
+    def get_queryset(self):
+        return PlatformInstance.objects.select_related("location")
+
+    def to_representation(self, platform: PlatformInstance) -> str:
+        return platform.full_identifier
+
+    def to_internal_value(self, value) -> PlatformInstance:
+        platform = platform_selectors.platform_by_full_identifier(str(value))
+        if platform is None:
+            self.fail("missing", value=value)
+        return platform
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api-customer-detail", lookup_field="identifier"
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["url", "identifier", "display_name"]
+        extra_kwargs = {"identifier": {"validators": []}, "display_name": {"required": False}}
+
+    def create(self, data):
+        return services.customer_create(
+            identifier=data["identifier"], display_name=data.get("display_name", ""),
+            actor=self.context["request"].user,
+        )  # fmt: skip
+
+    def update(self, customer, data):
+        if "identifier" in data and data["identifier"] != customer.identifier:
+            raise serializers.ValidationError({"identifier": "an identifier never changes"})
+        return services.customer_update(
+            customer=customer, display_name=data.get("display_name", customer.display_name),
+            actor=self.context["request"].user,
+        )  # fmt: skip
+
+
+class CustomerViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Customers: the owners of projects."""
+
+    serializer_class = CustomerSerializer
+    permission_classes = [RolePermissions]
+    lookup_field = "identifier"
+    queryset = Customer.objects.order_by("identifier")
+    filterset_fields = ["identifier"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    customer = serializers.SlugRelatedField(
+        slug_field="identifier", queryset=Customer.objects.all()
+    )
+    tags = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+
+    class Meta:
+        model = Project
+        fields = ["url", "customer", "identifier", "display_name", "tags"]
+        extra_kwargs = {"identifier": {"validators": []}, "display_name": {"required": False}}
+        validators = []
+
+    def get_url(self, project: Project) -> str:
+        return reverse(
+            "api-project-detail", kwargs={"full_identifier": project.full_identifier},
+            request=self.context.get("request"),
+        )  # fmt: skip
+
+    def create(self, data):
+        return services.project_create(
+            customer=data["customer"], identifier=data["identifier"],
+            display_name=data.get("display_name", ""), tags=data.get("tags"),
+            actor=self.context["request"].user,
+        )  # fmt: skip
+
+    def update(self, project, data):
+        for field in ("customer", "identifier"):
+            current = project.customer if field == "customer" else project.identifier
+            if field in data and data[field] != current:
+                raise serializers.ValidationError({field: "a project's identifiers never change"})
+        return services.project_update(
+            project=project, display_name=data.get("display_name"), tags=data.get("tags"),
+            actor=self.context["request"].user,
+        )  # fmt: skip
+
+
+class ProjectFilter(filters.FilterSet):
+    customer = filters.CharFilter(
+        field_name="customer__identifier", help_text="customer identifier"
+    )
+    identifier = filters.CharFilter(help_text="project identifier")
+
+    class Meta:
+        model = Project
+        fields = ["customer", "identifier"]
+
+
+class FullIdentifierLookup:
+    """Detail URLs by `<a>.<b>` identifier instead of the primary key."""
+
+    lookup_field = "full_identifier"
+    lookup_value_regex = r"[a-z0-9-]+\.[a-z0-9-]+"
+    find = None
+
+    def get_object(self):
+        found = type(self).find(self.kwargs["full_identifier"])
+        if found is None:
+            raise Http404
+        self.check_object_permissions(self.request, found)
+        return found
+
+
+class ProjectViewSet(
+    FullIdentifierLookup,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Projects of customers, with their tags."""
+
+    serializer_class = ProjectSerializer
+    permission_classes = [RolePermissions]
+    filterset_class = ProjectFilter
+    queryset = Project.objects.select_related("customer").order_by(
+        "customer__identifier", "identifier"
+    )
+    find = staticmethod(selectors.project_by_full_identifier)
+
+
+class BindingSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-binding-detail")
+    project = ProjectReferenceField()
+    role = serializers.SlugRelatedField(slug_field="identifier", queryset=ProjectRole.objects.all())
+
+    class Meta:
+        model = Binding
+        fields = ["url", "project", "user", "role", "expires_at"]
+        validators = []
+
+    def create(self, data):
+        return services.binding_create(
+            project=data["project"], user=data["user"], role=data["role"],
+            expires_at=data.get("expires_at"), actor=self.context["request"].user,
+        )  # fmt: skip
+
+    def update(self, binding, data):
+        for field in ("project", "user"):
+            if field in data and data[field] != getattr(binding, field):
+                raise serializers.ValidationError(
+                    {field: "cannot change; delete the binding and create another"}
+                )
+        changes = {"expires_at": data["expires_at"]} if "expires_at" in data else {}
+        return services.binding_update(
+            binding=binding, role=data.get("role"), actor=self.context["request"].user, **changes
+        )
+
+
+class BindingFilter(filters.FilterSet):
+    project = filters.CharFilter(method="by_project", help_text="customer.project")
+    user = filters.CharFilter()
+    role = filters.CharFilter(field_name="role__identifier", help_text="project role identifier")
+
+    class Meta:
+        model = Binding
+        fields = ["project", "user", "role"]
+
+    def by_project(self, queryset, name, value):
+        customer, _, project = value.partition(".")
+        return queryset.filter(project__customer__identifier=customer, project__identifier=project)
+
+
+class BindingViewSet(viewsets.ModelViewSet):
+    """Who holds which project role on which project, optionally until when."""
+
+    serializer_class = BindingSerializer
+    permission_classes = [RolePermissions]
+    filterset_class = BindingFilter
+    queryset = Binding.objects.select_related("project__customer", "role").order_by("pk")
+
+    def perform_destroy(self, binding):
+        services.binding_delete(binding=binding, actor=self.request.user)
+
+
+class ProjectAccountSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-projectaccount-detail")
+    project = ProjectReferenceField()
+    platform = PlatformReferenceField()
+    landing_zone = serializers.CharField(
+        source="landing_zone.identifier", required=False,
+        help_text="landing zone identifier; default: the platform's first enabled one",
+    )  # fmt: skip
+    aws_account_id = serializers.CharField(
+        required=False, allow_null=True,
+        help_text="to adopt an existing AWS account; otherwise filled by replication",
+    )  # fmt: skip
+
+    class Meta:
+        model = ProjectAccount
+        fields = [
+            "url", "project", "platform", "landing_zone", "aws_account_id",
+            "email", "name", "alias", "status",
+        ]  # fmt: skip
+        read_only_fields = ["email", "name", "alias", "status"]
+        validators = []
+
+    def create(self, data):
+        return services.project_account_create(
+            project=data["project"], platform=data["platform"],
+            landing_zone=data.get("landing_zone", {}).get("identifier"),
+            aws_account_id=data.get("aws_account_id"), actor=self.context["request"].user,
+        )  # fmt: skip
+
+
+class ProjectAccountFilter(filters.FilterSet):
+    project = filters.CharFilter(method="by_project", help_text="customer.project")
+    platform = filters.CharFilter(method="by_platform", help_text="platform.location")
+    landing_zone = filters.CharFilter(field_name="landing_zone__identifier")
+    status = filters.ChoiceFilter(choices=ProjectAccount.Status.choices)
+
+    class Meta:
+        model = ProjectAccount
+        fields = ["project", "platform", "landing_zone", "status"]
+
+    def by_project(self, queryset, name, value):
+        customer, _, project = value.partition(".")
+        return queryset.filter(project__customer__identifier=customer, project__identifier=project)
+
+    def by_platform(self, queryset, name, value):
+        platform, _, location = value.partition(".")
+        return queryset.filter(
+            platform__identifier=platform, platform__location__identifier=location
+        )
+
+
+class ProjectAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Project accounts: enabling a project on a platform creates (or adopts) its AWS account."""
+
+    serializer_class = ProjectAccountSerializer
+    permission_classes = [RolePermissions]
+    filterset_class = ProjectAccountFilter
+    queryset = selectors.project_accounts()

@@ -1,0 +1,53 @@
+"""Reads of the accounts app, with their related rows fetched once."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Binding, Customer, Project, ProjectAccount
+
+
+def project_by_full_identifier(full_identifier: str) -> Project | None:
+    """The project named `<customer>.<project>`, or None."""
+    customer, _, project = full_identifier.partition(".")
+    return (
+        Project.objects.select_related("customer")
+        .filter(customer__identifier=customer, identifier=project)
+        .first()
+    )
+
+
+def project_accounts() -> QuerySet[ProjectAccount]:
+    """Live project accounts with project, customer, platform, location and landing zone."""
+    return (
+        ProjectAccount.objects.filter(deleted_at__isnull=True)
+        .select_related("project__customer", "platform__location", "landing_zone")
+        .order_by("project__customer__identifier", "project__identifier", "platform_id")
+    )
+
+
+def customer_list() -> QuerySet[Customer]:
+    """Customers with their number of projects."""
+    return Customer.objects.annotate(project_count=Count("projects")).order_by("identifier")
+
+
+def project_list(*, customer: str = "", search: str = "") -> QuerySet[Project]:
+    """Projects, filtered by customer identifier and a text search, with counts."""
+    projects = Project.objects.select_related("customer").annotate(
+        binding_count=Count("bindings", distinct=True),
+        account_count=Count("accounts", filter=Q(accounts__deleted_at__isnull=True), distinct=True),
+    )
+    if customer:
+        projects = projects.filter(customer__identifier=customer)
+    if search:
+        projects = projects.filter(
+            Q(identifier__icontains=search)
+            | Q(display_name__icontains=search)
+            | Q(customer__identifier__icontains=search)
+        )
+    return projects.order_by("customer__identifier", "identifier")
+
+
+def project_bindings(project: Project) -> QuerySet[Binding]:
+    """A project's bindings with their roles."""
+    return project.bindings.select_related("role").order_by("role__rank", "user")

@@ -1,0 +1,161 @@
+"""REST endpoints for locations and platforms (`/api/v1/locations/`, `/api/v1/platforms/`)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.reverse import reverse
+
+from meshaws_site.api import Conflict, RolePermissions
+
+from . import config_io, selectors, services
+from .models import Location, PlatformInstance
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api-location-detail", lookup_field="identifier"
+    )
+
+    class Meta:
+        model = Location
+        fields = ["url", "identifier", "display_name"]
+
+
+class LocationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Locations: named groups of platforms."""
+
+    serializer_class = LocationSerializer
+    permission_classes = [RolePermissions]
+    lookup_field = "identifier"
+    queryset = Location.objects.order_by("identifier")
+    filterset_fields = ["identifier"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.location_create(
+            identifier=serializer.validated_data["identifier"],
+            display_name=serializer.validated_data.get("display_name", ""),
+            actor=self.request.user,
+        )
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class RecordField(serializers.JSONField):
+    """The platform record, keys as in platform files; secrets read back as fingerprints."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, platform: PlatformInstance):
+        return config_io.record_of(platform).as_dict()
+
+    def to_internal_value(self, data):
+        return {"config": super().to_internal_value(data)}
+
+
+class PlatformSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    location = serializers.SlugRelatedField(
+        slug_field="identifier", queryset=Location.objects.all()
+    )
+    identifier = serializers.CharField(read_only=True)
+    config = RecordField(
+        help_text="the Aws.dhall record (see platform-example.json); secrets are write-only: "
+        'literal values, read back as {"fingerprint": "sha256:…"}; left out on update = kept'
+    )
+
+    class Meta:
+        model = PlatformInstance
+        fields = ["url", "identifier", "location", "display_name", "config"]
+
+    def get_url(self, platform: PlatformInstance) -> str:
+        return reverse(
+            "api-platform-detail",
+            kwargs={"full_identifier": platform.full_identifier},
+            request=self.context.get("request"),
+        )
+
+    def validate(self, attrs):
+        stored = config_io.record_of(self.instance) if self.instance else None
+        location = attrs.get("location") or (self.instance.location if self.instance else None)
+        if self.instance is not None and location != self.instance.location:
+            raise serializers.ValidationError({"location": "a platform cannot move"})
+        if "config" not in attrs:
+            if self.instance is None:
+                raise serializers.ValidationError({"config": "is required"})
+            attrs["record"] = stored
+            return attrs
+        try:
+            # env:NAME is refused here: the server's environment is not the caller's to read.
+            record = config_io.parse_record(attrs["config"], stored=stored, environ=None)
+        except config_io.RecordInvalid as invalid:
+            raise serializers.ValidationError({"config": invalid.errors}) from None
+        if self.instance is not None and record.platform != self.instance.identifier:
+            raise serializers.ValidationError(
+                {"config": {"platform": ["a platform's identifier cannot change"]}}
+            )
+        if self.instance is None and location.platforms.filter(identifier=record.platform).exists():
+            raise serializers.ValidationError(
+                {"config": {"platform": [f"{record.platform}.{location} already exists"]}}
+            )
+        attrs["record"] = record
+        return attrs
+
+    def save(self, **kwargs):
+        data = self.validated_data
+        location = data.get("location") or self.instance.location
+        try:
+            applied = services.platform_apply(
+                location=location,
+                record=data["record"],
+                actor=self.context["request"].user,
+                display_name=data.get("display_name"),
+            )
+        except services.PlatformInUse as error:
+            raise Conflict(str(error)) from None
+        self.instance = selectors.platforms_with_configuration().get(pk=applied.platform.pk)
+        return self.instance
+
+
+class PlatformFilter(filters.FilterSet):
+    location = filters.CharFilter(
+        field_name="location__identifier", help_text="location identifier"
+    )
+    identifier = filters.CharFilter(help_text="platform identifier")
+
+    class Meta:
+        model = PlatformInstance
+        fields = ["location", "identifier"]
+
+
+class PlatformViewSet(viewsets.ModelViewSet):
+    """AWS platform instances with their whole configuration (`config`)."""
+
+    serializer_class = PlatformSerializer
+    permission_classes = [RolePermissions]
+    lookup_field = "full_identifier"
+    lookup_value_regex = r"[a-z0-9-]+\.[a-z0-9-]+"
+    filterset_class = PlatformFilter
+
+    def get_queryset(self):
+        return selectors.platforms_with_configuration().order_by(
+            "location__identifier", "identifier"
+        )
+
+    def get_object(self):
+        platform = selectors.platform_by_full_identifier(self.kwargs["full_identifier"])
+        if platform is None:
+            raise Http404
+        self.check_object_permissions(self.request, platform)
+        return platform
+
+    @transaction.atomic
+    def perform_destroy(self, platform):
+        try:
+            services.platform_delete(platform=platform, actor=self.request.user)
+        except services.PlatformInUse as error:
+            raise Conflict(str(error)) from None

@@ -101,3 +101,17 @@ def staff_required(view):
 def staff_role_context(request) -> dict[str, str | None]:
     """Template context: `staff_role` of the signed-in user."""
     return {"staff_role": staff_role(getattr(request, "user", None))}
+
+
+# The project roles every installation has (identifier, display name, rank).
+DEFAULT_PROJECT_ROLES = (("admin", "Admin", 10), ("user", "User", 20), ("reader", "Reader", 30))
+
+
+def ensure_default_project_roles(project_role_model=None, **kwargs) -> None:
+    """Create admin, user and reader where missing (a migration, and after every migrate)."""
+    if project_role_model is None:
+        from .models import ProjectRole as project_role_model
+    for identifier, display_name, rank in DEFAULT_PROJECT_ROLES:
+        project_role_model.objects.get_or_create(
+            identifier=identifier, defaults={"display_name": display_name, "rank": rank}
+        )

@@ -24,6 +24,7 @@ class LocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Location
         fields = ["url", "identifier", "display_name"]
+        extra_kwargs = {"identifier": {"validators": []}, "display_name": {"required": False}}
 
 
 class LocationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

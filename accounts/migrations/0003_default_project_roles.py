@@ -12,6 +12,4 @@ def create_default_project_roles(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0002_projects_and_accounts")]
 
-    operations = [
-        migrations.RunPython(create_default_project_roles, migrations.RunPython.noop)
-    ]
+    operations = [migrations.RunPython(create_default_project_roles, migrations.RunPython.noop)]

@@ -1,0 +1,137 @@
+"""Project accounts: enabling a project on a platform, with the names it gets there."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from accounts.models import Project, ProjectAccount
+from audit.services import record
+from platforms import patterns
+from platforms.models import LandingZone, PlatformInstance
+
+from .projects import _check
+
+
+def _account_state(account: ProjectAccount) -> dict:
+    return {
+        "project": account.project.full_identifier,
+        "platform": account.platform.full_identifier,
+        "landing_zone": account.landing_zone.identifier,
+        "email": account.email,
+        "name": account.name,
+        "alias": account.alias,
+        "tenant_platform_number": account.tenant_platform_number,
+        "aws_account_id": account.aws_account_id,
+        "status": account.status,
+    }
+
+
+def _landing_zone_for(platform: PlatformInstance, identifier: str | None) -> LandingZone:
+    zones = list(platform.landing_zones.order_by("position"))
+    if identifier:
+        zone = next((zone for zone in zones if zone.identifier == identifier), None)
+        if zone is None:
+            known = ", ".join(z.identifier for z in zones) or "none"
+            raise ValidationError(
+                {"landing_zone": f"{platform.full_identifier} has no landing zone "
+                 f"{identifier!r} (it has: {known})"}
+            )  # fmt: skip
+        if zone.disabled:
+            raise ValidationError({"landing_zone": f"landing zone {identifier!r} is disabled"})
+        return zone
+    zone = next((zone for zone in zones if not zone.disabled), None)
+    if zone is None:
+        raise ValidationError(
+            {"landing_zone": f"{platform.full_identifier} has no enabled landing zone"}
+        )
+    return zone
+
+
+def project_account_names(
+    project: Project, platform: PlatformInstance, tenant_platform_number: int
+) -> dict[str, str]:
+    """The e-mail, name and alias the account would get; ValidationError names the rule broken."""
+    customer = project.customer.identifier
+    limits = (
+        ("customer", customer, platform.customer_identifier_length),
+        ("project", project.identifier, platform.project_identifier_length),
+    )
+    for kind, identifier, limit in limits:
+        if len(identifier) > limit:
+            raise ValidationError(
+                {"project": f"the {kind} identifier {identifier!r} has {len(identifier)} "
+                 f"characters; platform {platform.full_identifier} allows {limit}"}
+            )  # fmt: skip
+    context = patterns.NameContext(
+        customer=customer, project=project.identifier, platform=platform.identifier,
+        tenant_platform_number=tenant_platform_number,
+    )  # fmt: skip
+    names = {"name": patterns.render_account_name(context), "email": "", "alias": ""}
+    if platform.provisioning == PlatformInstance.Provisioning.MESH:
+        names["email"] = patterns.render_account_email(platform.account_email_template, context)
+        _check("email", patterns.validate_account_email, names["email"])
+    if platform.account_alias_pattern:
+        names["alias"] = patterns.render_account_alias(platform.account_alias_pattern, context)
+        _check("alias", patterns.validate_account_alias, names["alias"])
+    return names
+
+
+@transaction.atomic
+def project_account_create(
+    *,
+    project: Project,
+    platform: PlatformInstance,
+    landing_zone: str | None = None,
+    aws_account_id: str | None = None,
+    actor: AbstractBaseUser | None,
+) -> ProjectAccount:
+    """Enable `project` on `platform`: its one AWS account there, new or adopted by id."""
+    # Serialises creations per platform: the tenant number and the uniqueness checks below
+    # must not race with another request for the same platform.
+    platform = PlatformInstance.objects.select_for_update().get(pk=platform.pk)
+    if ProjectAccount.objects.filter(
+        project=project, platform=platform, deleted_at__isnull=True
+    ).exists():
+        raise ValidationError(
+            {"platform": f"{project.full_identifier} already has an account on "
+             f"{platform.full_identifier}"}
+        )  # fmt: skip
+    zone = _landing_zone_for(platform, landing_zone)
+    if aws_account_id:
+        aws_account_id = str(aws_account_id).strip()
+        _check("aws_account_id", patterns.validate_aws_account_id, aws_account_id)
+        holder = ProjectAccount.objects.filter(aws_account_id=aws_account_id).first()
+        if holder is not None:
+            state = "a deleted project account" if holder.deleted_at else "project account"
+            raise ValidationError(
+                {"aws_account_id": f"AWS account {aws_account_id} was used by {state} "
+                 f"{holder}; an AWS account belongs to one project account only"}
+            )  # fmt: skip
+    numbers = ProjectAccount.objects.filter(platform=platform)
+    tenant_number = (
+        numbers.aggregate(Max("tenant_platform_number"))["tenant_platform_number__max"] or 0
+    ) + 1
+    names = project_account_names(project, platform, tenant_number)
+    if names["email"] and ProjectAccount.objects.filter(email=names["email"]).exists():
+        raise ValidationError(
+            {"email": f"{names['email']} was already used for an AWS account; AWS never "
+             "reuses an account's e-mail address"}
+        )  # fmt: skip
+    if (
+        names["alias"]
+        and ProjectAccount.objects.filter(alias=names["alias"], deleted_at__isnull=True).exists()
+    ):
+        raise ValidationError({"alias": f"alias {names['alias']} is used by another account"})
+    account = ProjectAccount.objects.create(
+        project=project, platform=platform, landing_zone=zone,
+        tenant_platform_number=tenant_number, aws_account_id=aws_account_id or None, **names,
+    )  # fmt: skip
+    record(
+        actor=actor, action="project_account.create", object_type="project_account",
+        object_id=account.pk, object_repr=str(account), after=_account_state(account),
+        remark="adopting an existing AWS account" if aws_account_id else "",
+    )  # fmt: skip
+    return account

@@ -12,7 +12,7 @@ from audit.services import record
 from platforms import patterns
 from platforms.models import LandingZone, PlatformInstance
 
-from .projects import _check
+from .projects import check_field
 
 
 def _account_state(account: ProjectAccount) -> dict:
@@ -72,10 +72,10 @@ def project_account_names(
     names = {"name": patterns.render_account_name(context), "email": "", "alias": ""}
     if platform.provisioning == PlatformInstance.Provisioning.MESH:
         names["email"] = patterns.render_account_email(platform.account_email_template, context)
-        _check("email", patterns.validate_account_email, names["email"])
+        check_field("email", patterns.validate_account_email, names["email"])
     if platform.account_alias_pattern:
         names["alias"] = patterns.render_account_alias(platform.account_alias_pattern, context)
-        _check("alias", patterns.validate_account_alias, names["alias"])
+        check_field("alias", patterns.validate_account_alias, names["alias"])
     return names
 
 
@@ -102,7 +102,7 @@ def project_account_create(
     zone = _landing_zone_for(platform, landing_zone)
     if aws_account_id:
         aws_account_id = str(aws_account_id).strip()
-        _check("aws_account_id", patterns.validate_aws_account_id, aws_account_id)
+        check_field("aws_account_id", patterns.validate_aws_account_id, aws_account_id)
         holder = ProjectAccount.objects.filter(aws_account_id=aws_account_id).first()
         if holder is not None:
             state = "a deleted project account" if holder.deleted_at else "project account"

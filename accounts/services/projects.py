@@ -18,7 +18,8 @@ def _field_error(field: str, error: ValidationError) -> ValidationError:
     return ValidationError({field: error.messages})
 
 
-def _check(field: str, validator, *args, **kwargs) -> None:
+def check_field(field: str, validator, *args, **kwargs) -> None:
+    """Run a patterns validator; its error is reported on `field`."""
     try:
         validator(*args, **kwargs)
     except ValidationError as error:
@@ -37,7 +38,7 @@ def customer_create(
     *, identifier: str, display_name: str = "", actor: AbstractBaseUser | None
 ) -> Customer:
     """Create a customer; its identifier follows behaviour.md §4 and never changes."""
-    _check(
+    check_field(
         "identifier", patterns.validate_identifier, identifier,
         max_length=patterns.MAX_CUSTOMER_IDENTIFIER_LENGTH, kind="customer identifier",
     )  # fmt: skip
@@ -93,12 +94,12 @@ def project_create(
     actor: AbstractBaseUser | None,
 ) -> Project:
     """Create a project of `customer`; its identifier follows behaviour.md §4."""
-    _check(
+    check_field(
         "identifier", patterns.validate_identifier, identifier,
         max_length=patterns.MAX_PROJECT_IDENTIFIER_LENGTH, kind="project identifier",
     )  # fmt: skip
     tags = tags or {}
-    _check("tags", patterns.validate_project_tags, tags)
+    check_field("tags", patterns.validate_project_tags, tags)
     if Project.objects.filter(customer=customer, identifier=identifier).exists():
         raise ValidationError(
             {"identifier": f"customer {customer.identifier} already has project {identifier!r}"}
@@ -127,7 +128,7 @@ def project_update(
     if display_name is not None:
         project.display_name = _display_name(display_name, project.identifier)
     if tags is not None:
-        _check("tags", patterns.validate_project_tags, tags)
+        check_field("tags", patterns.validate_project_tags, tags)
         project.tags = tags
     if _project_state(project) != before:
         project.save(update_fields=["display_name", "tags"])
@@ -143,7 +144,7 @@ def project_role_create(
     *, identifier: str, display_name: str = "", rank: int = 100, actor: AbstractBaseUser | None
 ) -> ProjectRole:
     """Add a project role beside admin, user and reader."""
-    _check(
+    check_field(
         "identifier", patterns.validate_identifier, identifier, max_length=50, kind="project role"
     )
     if ProjectRole.objects.filter(identifier=identifier).exists():
@@ -184,7 +185,7 @@ def binding_create(
 ) -> Binding:
     """Bind a user to a project with a project role, optionally until `expires_at`."""
     user = (user or "").strip()
-    _check("user", patterns.validate_external_user_id, user)
+    check_field("user", patterns.validate_external_user_id, user)
     _check_expiry(expires_at)
     if Binding.objects.filter(project=project, user=user).exists():
         raise ValidationError(

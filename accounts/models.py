@@ -4,8 +4,12 @@ The staff roles are Django groups: see roles.py. Identifiers are validated by
 platforms/patterns.py through the services, never here.
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Customer(models.Model):
@@ -149,3 +153,96 @@ class ProjectAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.full_identifier} on {self.platform.full_identifier}"
+
+
+class ReplicationRun(models.Model):
+    """One attempt to make AWS match one project account's desired state; never edited by users."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        RUNNING = "running", "running"
+        WAITING = "waiting", "waiting"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+
+    class Trigger(models.TextChoices):
+        ACCOUNT_CREATED = "account_created", "account created"
+        CONFIGURATION_CHANGED = "configuration_changed", "configuration changed"
+        BINDINGS_CHANGED = "bindings_changed", "bindings changed"
+        PROJECT_CHANGED = "project_changed", "project changed"
+        RESYNC = "resync", "re-sync requested"
+        SCHEDULE = "schedule", "daily schedule"
+        COMMAND = "command", "manage.py replicate"
+
+    ACTIVE = (Status.PENDING, Status.RUNNING, Status.WAITING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(ProjectAccount, on_delete=models.PROTECT, related_name="runs")
+    trigger = models.CharField(max_length=32, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Attempts of this run: transient failures and waits re-run it, each visible in its steps.
+    attempt = models.PositiveIntegerField(default=0)
+    # When a waiting or retrying run is due again; a sweep re-enqueues overdue ones.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # While running: until when the worker that claimed it may hold it (re-claimed after).
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    error_step = models.CharField(max_length=32, blank=True)
+    error_operation = models.CharField(max_length=64, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status__in=["pending", "running", "waiting"]),
+                name="replication_run_one_active_per_account",
+                violation_error_message="the account already has a run in progress",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="run_account_recent"),
+            models.Index(fields=["status", "next_attempt_at"], name="run_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.id} of {self.account_id} ({self.status})"
+
+
+class ReplicationStep(models.Model):
+    """One step of one attempt of a run: what it found, what it did, the AWS calls it made."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "ok"
+        CHANGED = "changed", "changed"
+        WAITING = "waiting", "waiting"
+        SKIPPED = "skipped", "skipped"
+        WARNING = "warning", "warning"
+        FAILED = "failed", "failed"
+
+    run = models.ForeignKey(ReplicationRun, on_delete=models.CASCADE, related_name="steps")
+    attempt = models.PositiveIntegerField(default=1)
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    remark = models.TextField(blank=True)
+    # For operators and auditors: what was compared, what changed.
+    detail = models.TextField(blank=True)
+    aws_calls = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["run", "attempt", "position"]
+        indexes = [models.Index(fields=["run", "attempt", "position"], name="step_run_order")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.status}"

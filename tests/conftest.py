@@ -71,8 +71,11 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def sandbox_server():
     """A real moto_server on a free loopback port, for the whole session; yields its URL."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -11,6 +11,7 @@ from .projects import (
     project_role_create,
     project_update,
 )
+from .replication import request_replication, request_replication_of_many
 from .staff import api_token_create, generate_password, staff_user_create
 
 __all__ = [
@@ -26,5 +27,7 @@ __all__ = [
     "project_create",
     "project_role_create",
     "project_update",
+    "request_replication",
+    "request_replication_of_many",
     "staff_user_create",
 ]

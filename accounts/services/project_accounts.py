@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from accounts.models import Project, ProjectAccount
+from accounts.models import Project, ProjectAccount, ReplicationRun
 from audit.services import record
 from platforms import patterns
 from platforms.models import LandingZone, PlatformInstance
 
 from .projects import check_field
+from .replication import request_replication
 
 
 def _account_state(account: ProjectAccount) -> dict:
@@ -130,8 +131,15 @@ def project_account_create(
         tenant_platform_number=tenant_number, aws_account_id=aws_account_id or None, **names,
     )  # fmt: skip
     record(
-        actor=actor, action="project_account.create", object_type="project_account",
-        object_id=account.pk, object_repr=str(account), after=_account_state(account),
+        actor=actor,
+        action="project_account.create",
+        object_type="project_account",
+        object_id=account.pk,
+        object_repr=str(account),
+        after=_account_state(account),
         remark="adopting an existing AWS account" if aws_account_id else "",
+    )
+    request_replication(
+        account=account, trigger=ReplicationRun.Trigger.ACCOUNT_CREATED, actor=None
     )  # fmt: skip
     return account

@@ -33,6 +33,7 @@ from .documents import (
     MAX_SAML_METADATA,
     MAX_TEMPLATE_BODY,
     MIN_SAML_METADATA,
+    cloudformation_parameters,
     validate_cloudformation_template,
     validate_saml_metadata,
 )
@@ -74,6 +75,7 @@ from .resources import (
 )
 
 __all__ = [
+    "cloudformation_parameters",
     "MAX_PROJECT_TAGS",
     "validate_aws_account_id",
     "validate_external_user_id",

@@ -82,3 +82,10 @@ def validate_saml_metadata(document: str) -> None:
             "must be SAML metadata: its root element is not an EntityDescriptor",
             code="saml_metadata_root",
         )
+
+
+def cloudformation_parameters(template: str) -> frozenset[str]:
+    """The names of the parameters a (valid) CloudFormation template declares."""
+    document = yaml.load(template, Loader=_CloudFormationLoader)  # noqa: S506 - safe subclass
+    parameters = document.get("Parameters") if isinstance(document, dict) else None
+    return frozenset(parameters) if isinstance(parameters, dict) else frozenset()

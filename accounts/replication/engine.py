@@ -1,0 +1,166 @@
+"""Runs one replication run: claim it, run the steps, record each, decide wait/retry/fail."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import ProjectAccount, ReplicationRun, ReplicationStep
+
+from . import aws
+from .desired import for_account, platform_access
+from .steps import STEPS, RunContext, StepFailed, StepResult, StepWaiting
+
+logger = logging.getLogger(__name__)
+
+# How long a worker may hold a running run before another may re-claim it (a crashed worker).
+LEASE = timedelta(minutes=15)
+MAX_ATTEMPTS = 20
+RETRY_BASE = timedelta(seconds=5)
+RETRY_MAX = timedelta(minutes=5)
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Exponential back-off with full jitter, for a transient failure of attempt `attempt`."""
+    ceiling = min(RETRY_BASE * (2 ** max(attempt - 1, 0)), RETRY_MAX)
+    return timedelta(seconds=random.uniform(ceiling.total_seconds() / 2, ceiling.total_seconds()))  # noqa: S311
+
+
+def claim(run_id) -> ReplicationRun | None:
+    """Take the run for this worker (pending/waiting, or running with an expired lease)."""
+    now = timezone.now()
+    claimed = (
+        ReplicationRun.objects.filter(pk=run_id)
+        .filter(
+            Q(status__in=[ReplicationRun.Status.PENDING, ReplicationRun.Status.WAITING])
+            | Q(status=ReplicationRun.Status.RUNNING, lease_expires_at__lt=now)
+        )
+        .update(
+            status=ReplicationRun.Status.RUNNING,
+            attempt=F("attempt") + 1,
+            lease_expires_at=now + LEASE,
+            next_attempt_at=None,
+        )
+    )
+    if not claimed:
+        return None  # someone else got there first, or the run is over
+    run = ReplicationRun.objects.select_related(
+        "account__project__customer", "account__platform__location", "account__landing_zone"
+    ).get(pk=run_id)
+    if run.started_at is None:
+        ReplicationRun.objects.filter(pk=run_id).update(started_at=now)
+        run.started_at = now
+    return run
+
+
+def _record(
+    run: ReplicationRun, position: int, name: str, started, calls, status, remark, detail=""
+):
+    ReplicationStep.objects.create(
+        run=run, attempt=run.attempt, position=position, name=name, status=status,
+        started_at=started, finished_at=timezone.now(), remark=remark, detail=detail,
+        aws_calls=[call.as_dict() for call in calls],
+    )  # fmt: skip
+
+
+def _set_account_status(run: ReplicationRun, status: str) -> None:
+    ProjectAccount.objects.filter(pk=run.account_id).update(status=status)
+
+
+def _finish(run: ReplicationRun, status: str, **fields) -> None:
+    ReplicationRun.objects.filter(pk=run.pk).update(
+        status=status, finished_at=timezone.now(), lease_expires_at=None, **fields
+    )
+
+
+def _park(run: ReplicationRun, delay: timedelta, schedule: Callable) -> None:
+    due = timezone.now() + delay
+    ReplicationRun.objects.filter(pk=run.pk).update(
+        status=ReplicationRun.Status.WAITING, next_attempt_at=due, lease_expires_at=None
+    )
+    _set_account_status(run, ProjectAccount.Status.WAITING)
+    schedule(run, delay)
+
+
+def _fail(run: ReplicationRun, step: str, message: str, operation: str = "", code: str = ""):
+    _finish(
+        run, ReplicationRun.Status.FAILED, error=message, error_step=step,
+        error_operation=operation, error_code=code,
+    )  # fmt: skip
+    _set_account_status(run, ProjectAccount.Status.FAILED)
+
+
+def execute(run_id, *, schedule: Callable[[ReplicationRun, timedelta], None]) -> str | None:
+    """Run the steps of `run_id` once; returns the run's status afterwards, None if not claimed.
+
+    `schedule(run, delay)` enqueues the same run again (the job layer passes enqueue_in).
+    """
+    run = claim(run_id)
+    if run is None:
+        return None
+    account = run.account
+    _set_account_status(run, ProjectAccount.Status.IN_PROGRESS)
+    context = RunContext(
+        account=account, desired=for_account(account), access=platform_access(account.platform),
+        attempt=run.attempt,
+    )  # fmt: skip
+    for position, (name, step) in enumerate(STEPS, start=1):
+        started = timezone.now()
+        with aws.recording() as calls:
+            try:
+                result: StepResult = step(context)
+            except StepWaiting as waiting:
+                _record(run, position, name, started, calls, "waiting", waiting.remark)
+                if run.attempt >= MAX_ATTEMPTS:
+                    _fail(run, name, f"gave up after {run.attempt} attempts: {waiting.remark}")
+                    return ReplicationRun.Status.FAILED
+                _park(run, waiting.retry_in, schedule)
+                return ReplicationRun.Status.WAITING
+            except StepFailed as failure:
+                _record(run, position, name, started, calls, "failed", failure.message)
+                _fail(run, name, failure.message, failure.operation, failure.code)
+                return ReplicationRun.Status.FAILED
+            except aws.AwsError as error:
+                if error.transient and run.attempt < MAX_ATTEMPTS:
+                    delay = retry_delay(run.attempt)
+                    _record(
+                        run, position, name, started, calls, "failed",
+                        f"{error.operation} failed with {error.code} (transient); the run is "
+                        f"retried in {delay.total_seconds():.0f} s",
+                        detail=error.message,
+                    )  # fmt: skip
+                    _park(run, delay, schedule)
+                    return ReplicationRun.Status.WAITING
+                message = f"{error.operation} failed with {error.code}: {error.message}"
+                _record(run, position, name, started, calls, "failed", message)
+                _fail(run, name, message, error.operation, error.code)
+                return ReplicationRun.Status.FAILED
+            except Exception as crash:
+                # Not an AWS answer: a bug or a lost database. Recorded, then re-raised so the
+                # job shows it; the account's ids were committed as they arrived.
+                logger.exception("replication run %s crashed in step %s", run.pk, name)
+                _record(
+                    run,
+                    position,
+                    name,
+                    started,
+                    calls,
+                    "failed",
+                    f"internal error: {type(crash).__name__}",
+                )
+                _fail(
+                    run,
+                    name,
+                    f"internal error in step {name}: {type(crash).__name__}; re-sync to retry",
+                )
+                raise
+            _record(
+                run, position, name, started, calls, result.status, result.remark, result.detail
+            )
+    _finish(run, ReplicationRun.Status.SUCCEEDED)
+    return ReplicationRun.Status.SUCCEEDED

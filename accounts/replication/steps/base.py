@@ -1,0 +1,87 @@
+"""What every step shares: its context, its result, and how it says "wait" or "fail"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import ProjectAccount
+from accounts.replication import aws
+from accounts.replication.desired import DesiredAccount, PlatformAccess
+
+# Organizations answers in its home region whatever the platform's region is.
+ORGANIZATIONS_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """How a step ended: ok, changed, skipped or warning, with a remark and operator detail."""
+
+    status: str
+    remark: str = ""
+    detail: str = ""
+
+
+class StepWaiting(Exception):
+    """AWS is still working (or not ready yet): the run is parked and tried again later."""
+
+    def __init__(self, remark: str, retry_in: timedelta) -> None:
+        super().__init__(remark)
+        self.remark = remark
+        self.retry_in = retry_in
+
+
+class StepFailed(Exception):
+    """A permanent failure with what to do about it; `operation`/`code` when AWS said so."""
+
+    def __init__(self, message: str, *, operation: str = "", code: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.operation = operation
+        self.code = code
+
+
+@dataclass
+class RunContext:
+    """One run's working state, passed from step to step."""
+
+    account: ProjectAccount
+    desired: DesiredAccount
+    access: PlatformAccess
+    attempt: int = 1
+    management: aws.Credentials | None = None
+    member: aws.Credentials | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def account_id(self) -> str:
+        return self.account.aws_account_id or ""
+
+    def service_user(self) -> aws.Credentials:
+        return aws.Credentials(
+            self.access.service_user_access_key, self.access.service_user_secret_key
+        )
+
+    def client(self, service: str, credentials: aws.Credentials, region: str | None = None):
+        return aws.client(
+            service,
+            region=region or self.access.region,
+            credentials=credentials,
+            endpoint_url=self.access.endpoint_url or None,
+        )
+
+    def organizations(self):
+        return self.client("organizations", self.management, region=ORGANIZATIONS_REGION)
+
+    def save_account(self, **fields: Any) -> None:
+        """Write account fields at once in their own committed transaction.
+
+        The create-request id and account id must survive any crash that follows.
+        """
+        for name, value in fields.items():
+            setattr(self.account, name, value)
+        with transaction.atomic():
+            ProjectAccount.objects.filter(pk=self.account.pk).update(**fields)

@@ -1,0 +1,241 @@
+"""Steps in the management account: validate, connect, account, external-avm, tags, OU."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ProjectAccount
+from accounts.replication import aws
+from platforms import patterns
+from platforms.models import PlatformInstance
+
+from .base import RunContext, StepFailed, StepResult, StepWaiting
+
+CREATION_POLL = timedelta(seconds=15)
+CREATION_POLL_MAX = timedelta(minutes=2)
+# AWS's reasons for a failed CreateAccount, in words an operator can act on.
+CREATE_FAILURES = {
+    "EMAIL_ALREADY_EXISTS": "the e-mail {email} belongs to an AWS account outside this "
+    "organization; change the platform's e-mail template or free the address",
+    "ACCOUNT_LIMIT_EXCEEDED": "the organization has reached its account quota; ask AWS "
+    "support to raise it",
+    "INVALID_EMAIL": "AWS refused the e-mail {email} as invalid",
+    "INVALID_ADDRESS": "AWS refused the account's address; check the management account's "
+    "contact information",
+    "CONCURRENT_ACCOUNT_MODIFICATION": None,  # transient: try again
+    "INTERNAL_FAILURE": None,
+}
+
+
+def _poll_delay(ctx: RunContext) -> timedelta:
+    return min(CREATION_POLL * (1.5 ** max(ctx.attempt - 1, 0)), CREATION_POLL_MAX)
+
+
+def validate(ctx: RunContext) -> StepResult:
+    """The configuration and the account's names still pass every rule."""
+    desired = ctx.desired
+    checks = [("alias", patterns.validate_account_alias, desired.alias)] if desired.alias else []
+    if desired.email:
+        checks.append(("e-mail", patterns.validate_account_email, desired.email))
+    checks.append(("target OU", patterns.validate_target_ou, desired.target_ou))
+    for role in desired.roles:
+        checks.append((f"role {role.name}", patterns.validate_role_name, role.name))
+    for what, validator, value in checks:
+        try:
+            validator(value)
+        except ValidationError as error:
+            raise StepFailed(f"{what} {value!r}: {' '.join(error.messages)}") from None
+    return StepResult("ok", f"{len(checks)} names checked")
+
+
+def connect(ctx: RunContext) -> StepResult:
+    """Assume the management account's role with the service user's keys."""
+    ctx.management = aws.assumed_role(
+        credentials=ctx.service_user(),
+        role_arn=ctx.access.management_role,
+        external_id=ctx.access.management_external_id or None,
+        session_name="meshaws-replication",
+        region=ctx.access.region,
+        endpoint_url=ctx.access.endpoint_url or None,
+    )
+    return StepResult("ok", f"assumed {ctx.access.management_role}")
+
+
+def account(ctx: RunContext) -> StepResult:
+    """The account exists, exactly once: known id, known request, adoption, or creation."""
+    org = ctx.organizations()
+    if ctx.desired.external_provisioning is not None:
+        return _find_externally_created(ctx, org)
+    if ctx.account_id:
+        try:
+            found = aws.call(org, "describe_account", AccountId=ctx.account_id)["Account"]
+        except aws.AwsError as error:
+            if error.code == "AccountNotFoundException":
+                raise StepFailed(
+                    f"AWS account {ctx.account_id} is not in this organization; invite it or "
+                    "remove the id", operation=error.operation, code=error.code,
+                ) from None  # fmt: skip
+            raise
+        if found.get("Status") not in (None, "ACTIVE"):
+            raise StepFailed(f"AWS account {ctx.account_id} is {found['Status']}")
+        return StepResult("ok", f"account {ctx.account_id} exists")
+    if ctx.account.create_request_id:
+        return _follow_request(ctx, org, ctx.account.create_request_id)
+    for existing in aws.paginate(org, "list_accounts", "Accounts"):
+        if existing["Email"].lower() == ctx.desired.email.lower():
+            ctx.save_account(aws_account_id=existing["Id"])
+            return StepResult("changed", f"adopted account {existing['Id']} with our e-mail")
+    in_flight = aws.paginate(
+        org, "list_create_account_status", "CreateAccountStatuses", States=["IN_PROGRESS"]
+    )
+    for request in in_flight:
+        if request.get("AccountName") == ctx.desired.name:
+            ctx.save_account(create_request_id=request["Id"])
+            return _follow_request(ctx, org, request["Id"])
+    return _create(ctx, org)
+
+
+def _create(ctx: RunContext, org) -> StepResult:
+    # The platform row lock makes "count the creations in flight, then start one" atomic
+    # across workers; CreateAccount's request id is committed with it.
+    with transaction.atomic():
+        platform = PlatformInstance.objects.select_for_update().get(pk=ctx.account.platform_id)
+        in_flight = (
+            ProjectAccount.objects.filter(
+                platform=platform, aws_account_id__isnull=True, deleted_at__isnull=True
+            )
+            .exclude(create_request_id="")
+            .count()
+        )
+        if in_flight >= platform.account_creation_concurrency:
+            raise StepWaiting(
+                f"{in_flight} account creations are in flight on {platform.full_identifier} "
+                f"(at most {platform.account_creation_concurrency}); queued",
+                _poll_delay(ctx),
+            )
+        status = aws.call(
+            org, "create_account", Email=ctx.desired.email, AccountName=ctx.desired.name,
+            RoleName=ctx.desired.access_role,
+        )["CreateAccountStatus"]  # fmt: skip
+        ProjectAccount.objects.filter(pk=ctx.account.pk).update(create_request_id=status["Id"])
+        ctx.account.create_request_id = status["Id"]
+    return _follow_request(ctx, org, status["Id"], created=True)
+
+
+def _follow_request(ctx: RunContext, org, request_id: str, created: bool = False) -> StepResult:
+    status = aws.call(org, "describe_create_account_status", CreateAccountRequestId=request_id)[
+        "CreateAccountStatus"
+    ]
+    state = status["State"]
+    if state == "SUCCEEDED":
+        ctx.save_account(aws_account_id=status["AccountId"])
+        verb = "created" if created else "creation finished:"
+        return StepResult("changed", f"{verb} account {status['AccountId']}")
+    if state == "IN_PROGRESS":
+        raise StepWaiting(f"AWS is creating the account (request {request_id})", _poll_delay(ctx))
+    reason = status.get("FailureReason", "UNKNOWN")
+    if reason == "EMAIL_ALREADY_EXISTS":
+        for existing in aws.paginate(org, "list_accounts", "Accounts"):
+            if existing["Email"].lower() == ctx.desired.email.lower():
+                ctx.save_account(aws_account_id=existing["Id"])
+                return StepResult("changed", f"adopted account {existing['Id']} with our e-mail")
+    message = CREATE_FAILURES.get(reason, "AWS could not create the account ({reason})")
+    # Forget the failed request so that the next run starts a new one.
+    ctx.save_account(create_request_id="")
+    if message is None:
+        raise aws.AwsError("CreateAccount", reason, "AWS asks to try again", transient=True)
+    raise StepFailed(
+        message.format(email=ctx.desired.email, reason=reason),
+        operation="CreateAccount", code=reason,
+    )  # fmt: skip
+
+
+def _find_externally_created(ctx: RunContext, org) -> StepResult:
+    external = ctx.desired.external_provisioning
+    if ctx.account_id:
+        return StepResult("ok", f"account {ctx.account_id} (created externally)")
+    wanted = {
+        external["customer_tag_key"]: ctx.desired.customer,
+        external["project_tag_key"]: ctx.desired.project,
+    }
+    for candidate in aws.paginate(org, "list_accounts", "Accounts"):
+        tags = {
+            t["Key"]: t["Value"]
+            for t in aws.paginate(org, "list_tags_for_resource", "Tags", ResourceId=candidate["Id"])
+        }
+        if all(tags.get(key) == value for key, value in wanted.items()):
+            ctx.save_account(aws_account_id=candidate["Id"])
+            return StepResult(
+                "changed", f"found account {candidate['Id']} made by the external AVM"
+            )
+    deadline = ctx.account.created_at + timedelta(minutes=external["timeout_minutes"])
+    if timezone.now() > deadline:
+        raise StepFailed(
+            f"no account tagged {wanted} appeared within {external['timeout_minutes']} minutes; "
+            "check the external account vending machine"
+        )
+    raise StepWaiting(f"waiting for the external AVM to create an account tagged {wanted}",
+                      _poll_delay(ctx))  # fmt: skip
+
+
+def external_avm(ctx: RunContext) -> StepResult:
+    """With waitForExternalAvm: the external AVM has tagged the account as ours."""
+    if not ctx.desired.wait_for_external_avm:
+        return StepResult("skipped", "waitForExternalAvm is off")
+    org = ctx.organizations()
+    tags = {
+        t["Key"]: t["Value"]
+        for t in aws.paginate(org, "list_tags_for_resource", "Tags", ResourceId=ctx.account_id)
+    }
+    if tags.get("ProductName") == ctx.desired.customer and tags.get("Stage") == ctx.desired.project:
+        return StepResult("ok", "the external AVM has finished")
+    deadline = ctx.account.created_at + timedelta(minutes=ctx.desired.external_avm_timeout_minutes)
+    if timezone.now() > deadline:
+        raise StepFailed("the external AVM did not tag the account in time (ProductName, Stage)")
+    raise StepWaiting("waiting for the external AVM to tag the account", _poll_delay(ctx))
+
+
+def tags(ctx: RunContext) -> StepResult:
+    """The account's tags under the tag prefix are exactly meshaws' (others untouched)."""
+    org = ctx.organizations()
+    current = {
+        t["Key"]: t["Value"]
+        for t in aws.paginate(org, "list_tags_for_resource", "Tags", ResourceId=ctx.account_id)
+    }
+    desired = ctx.desired.tags
+    missing = {k: v for k, v in desired.items() if current.get(k) != v}
+    prefix = ctx.desired.tag_prefix
+    # Without a prefix meshaws cannot tell its own tags from others': it removes none.
+    stale = [k for k in current if prefix and k.startswith(prefix) and k not in desired]
+    if missing:
+        aws.call(
+            org, "tag_resource", ResourceId=ctx.account_id,
+            Tags=[{"Key": k, "Value": v} for k, v in missing.items()],
+        )  # fmt: skip
+    if stale:
+        aws.call(org, "untag_resource", ResourceId=ctx.account_id, TagKeys=stale)
+    if not missing and not stale:
+        return StepResult("ok", f"{len(desired)} tags as wanted")
+    return StepResult(
+        "changed", f"set {len(missing)} tag(s), removed {len(stale)}",
+        detail=f"set: {sorted(missing)}; removed: {sorted(stale)}",
+    )  # fmt: skip
+
+
+def organizational_unit(ctx: RunContext) -> StepResult:
+    """The account sits in its landing zone's OU."""
+    org = ctx.organizations()
+    parents = aws.call(org, "list_parents", ChildId=ctx.account_id)["Parents"]
+    current = parents[0]["Id"] if parents else ""
+    target = ctx.desired.target_ou
+    if current == target:
+        return StepResult("ok", f"in {target}")
+    aws.call(
+        org, "move_account", AccountId=ctx.account_id, SourceParentId=current,
+        DestinationParentId=target,
+    )  # fmt: skip
+    return StepResult("changed", f"moved from {current} to {target}")

@@ -1,0 +1,156 @@
+"""A platform wired to a bootstrapped sandbox emulator, and helpers to run replication."""
+
+import pytest
+
+from accounts.models import ProjectRole, ReplicationRun
+from accounts.replication import aws, engine
+from accounts.services import (
+    binding_create,
+    customer_create,
+    project_account_create,
+    project_create,
+)
+from meshaws_site import sandbox
+from platforms.config_io import parse_record
+from platforms.services import location_create, platform_apply
+from tests.platforms.conftest import DATA
+
+TEMPLATE = """AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  AccountId: {Type: String}
+  Stage: {Type: String}
+Resources:
+  AuditRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: !Sub 'audit-${Stage}'
+      AssumeRolePolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Principal: {AWS: 'arn:aws:iam::123456789012:root'}, Action: 'sts:AssumeRole'}]}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _fresh_aws_caches():
+    aws.forget_credentials()
+    yield
+    aws.forget_credentials()
+
+
+@pytest.fixture
+def sandbox_state(sandbox_url, tmp_path):
+    return sandbox.bootstrap(
+        endpoint_url=sandbox_url, region="eu-central-1", state_file=tmp_path / "s.json"
+    )
+
+
+def sandbox_record(state, **changes) -> dict:
+    record = {
+        "platform": "aws",
+        "region": "eu-central-1",
+        "meshfedServiceUser": {
+            "accessKey": state.access_key_id,
+            "secretKey": state.secret_access_key,
+        },
+        "organizationRootAccountRole": state.service_role_arn,
+        "organizationRootAccountExternalId": "org-external-id",
+        "automationAccountRole": state.automation_role_arn,
+        "automationAccountExternalId": "automation-external-id",
+        "waitForExternalAvm": False,
+        "roleMappings": [
+            {
+                "mapKey": "admin",
+                "mapValue": {
+                    "roleName": "ProjectAdmin",
+                    "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+                },
+            },
+            {
+                "mapKey": "reader",
+                "mapValue": {
+                    "roleName": "ProjectReader",
+                    "policyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+                },
+            },
+        ],
+        "meshProvisioning": {"accountEmailTemplate": "aws+%s@sbx.io"},
+        "externalProvisioning": None,
+        "accountAccessRole": state.account_access_role,
+        "accountAliasPattern": "sbx-<customer>-<project>",
+        "privilegedExternalId": state.privileged_external_id,
+        "enforceAccountAlias": True,
+        "tagPrefix": "meshaws:",
+        "identityProvider": {
+            "name": "meshaws-idp",
+            "metadataDocument": (DATA / "idp-metadata.xml").read_text(),
+        },
+        "landingZones": [
+            {
+                "identifier": "default",
+                "displayName": "Default",
+                "targetOrganizationalUnit": state.landing_zone_ou_id,
+            },
+            {
+                "identifier": "bootstrapped",
+                "displayName": "With bootstrap",
+                "targetOrganizationalUnit": state.landing_zone_ou_id,
+                "bootstrapTemplate": TEMPLATE,
+                "stackSetRegion": "eu-central-1",
+            },
+        ],
+        "endpointUrl": state.endpoint_url,
+    }
+    record.update(changes)
+    return record
+
+
+@pytest.fixture
+def sandbox_platform(db, sandbox_state):
+    location = location_create(identifier="local", display_name="Sandbox", actor=None)
+    return platform_apply(
+        location=location, record=parse_record(sandbox_record(sandbox_state)), actor=None
+    ).platform
+
+
+@pytest.fixture
+def project(db):
+    customer = customer_create(identifier="acme", actor=None)
+    project = project_create(
+        customer=customer, identifier="web", tags={"cost-center": "42"}, actor=None
+    )
+    binding_create(
+        project=project,
+        user="dev@example.com",
+        role=ProjectRole.objects.get(identifier="admin"),
+        actor=None,
+    )
+    return project
+
+
+class Scheduler:
+    """Collects what the engine asks to schedule, instead of queueing it in Redis."""
+
+    def __init__(self):
+        self.requests = []
+
+    def __call__(self, run, delay):
+        self.requests.append((run.pk, delay))
+
+
+def run_to_end(run_id, max_attempts=30):
+    """Execute a run until it is no longer waiting (each waiting attempt runs at once)."""
+    scheduler = Scheduler()
+    for _ in range(max_attempts):
+        status = engine.execute(run_id, schedule=scheduler)
+        if status != ReplicationRun.Status.WAITING:
+            return status, scheduler
+    raise AssertionError("the run kept waiting")
+
+
+@pytest.fixture
+def enable(project, sandbox_platform):
+    def enable(landing_zone=None, target=project):
+        account = project_account_create(
+            project=target, platform=sandbox_platform, landing_zone=landing_zone, actor=None
+        )
+        return account, account.runs.get()
+
+    return enable

@@ -154,7 +154,32 @@ def platform_apply(
         after=after.as_dict(),
         remark=reason,
     )
+    if before is not None:
+        _replicate_affected(platform, before.as_dict(), after.as_dict())
     return PlatformApplied(platform, created=created, changed=True)
+
+
+# Fields that do not change what an existing account should look like.
+NOT_REPLICATED = {"accountCreationConcurrency", "meshProvisioning", "externalAvmTimeoutMinutes"}
+
+
+def _replicate_affected(platform: PlatformInstance, before: dict, after: dict) -> None:
+    """Request a run of every account the change affects (after this transaction commits)."""
+    from accounts.models import ReplicationRun
+    from accounts.selectors import project_accounts
+    from accounts.services import request_replication_of_many
+
+    changed = {key for key in after if before.get(key) != after.get(key)} - NOT_REPLICATED
+    accounts = project_accounts().filter(platform=platform)
+    if not changed:
+        return
+    if changed == {"landingZones"}:
+        old = {zone["identifier"]: zone for zone in before["landingZones"]}
+        zones = [z["identifier"] for z in after["landingZones"] if old.get(z["identifier"]) != z]
+        accounts = accounts.filter(landing_zone__identifier__in=zones)
+    request_replication_of_many(
+        accounts=accounts, trigger=ReplicationRun.Trigger.CONFIGURATION_CHANGED, actor=None
+    )
 
 
 def _apply_landing_zones(platform: PlatformInstance, record: PlatformRecord) -> None:

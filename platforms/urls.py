@@ -11,6 +11,7 @@ urlpatterns = [
     path("<slug:location>/<slug:platform>/", views.platform_detail, name="platform-detail"),
     path("<slug:location>/<slug:platform>/edit/", views.platform_edit, name="platform-edit"),
     path("<slug:location>/<slug:platform>/delete/", views.platform_delete, name="platform-delete"),
+    path("<slug:location>/<slug:platform>/check/", views.platform_check, name="platform-check"),
     path(
         "<slug:location>/<slug:platform>/export.json",
         views.platform_export,

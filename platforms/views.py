@@ -7,9 +7,9 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import config_io, patterns, selectors, services
+from . import config_io, connection, patterns, selectors, services
 from .forms import PlatformEditor, initial_from_record, region_choices
 from .importing import ImportRefused, export_platform_json, import_platform_text
 from .models import PlatformInstance
@@ -272,3 +272,19 @@ def pattern_preview(request):
         "platforms/_pattern_preview.html",
         {"previews": previews, "context": context, "limits": limits},
     )
+
+
+@permission_required("platforms.change_platforminstance", raise_exception=True)
+@require_POST
+def platform_check(request, location: str, platform: str):
+    """Run the connection check: the table (htmx) or a page with it (without JavaScript)."""
+    instance = _platform_or_404(location, platform)
+    checks = connection.check_platform(instance)
+    context = {
+        "platform": instance,
+        "checks": checks,
+        "failed": sum(not check.passed for check in checks),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "platforms/_connection_check.html", context)
+    return render(request, "platforms/platform_check.html", context)

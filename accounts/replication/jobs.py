@@ -33,3 +33,38 @@ def schedule_again(run: ReplicationRun, delay: timedelta) -> None:
 def run_replication(run_id: str) -> str | None:
     """Job: run (or continue) replication run `run_id`."""
     return engine.execute(run_id, schedule=schedule_again)
+
+
+def resync_all_accounts() -> int:
+    """Cron job: a daily run of every live account (drift repair); returns how many."""
+    from accounts.selectors import project_accounts
+    from accounts.services import request_replication
+
+    accounts = list(project_accounts())
+    for account in accounts:
+        request_replication(account=account, trigger=ReplicationRun.Trigger.SCHEDULE, actor=None)
+    return len(accounts)
+
+
+# A run due this long ago without having started has lost its job (Redis restarted, a
+# worker died): the sweep queues it again.
+OVERDUE = timedelta(minutes=2)
+
+
+def sweep_overdue_runs() -> int:
+    """Cron job: queue again the runs whose job was lost; returns how many."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    now = timezone.now()
+    overdue = ReplicationRun.objects.filter(
+        Q(status=ReplicationRun.Status.PENDING, created_at__lt=now - OVERDUE)
+        | Q(status=ReplicationRun.Status.WAITING, next_attempt_at__lt=now - OVERDUE)
+        | Q(status=ReplicationRun.Status.RUNNING, lease_expires_at__lt=now)
+    )
+    queue = django_rq.get_queue(QUEUE)
+    count = 0
+    for run in overdue:
+        queue.enqueue(run_replication, str(run.pk), job_id=f"{run.pk}.sweep.{int(now.timestamp())}")
+        count += 1
+    return count

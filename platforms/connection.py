@@ -1,0 +1,271 @@
+"""The connection check: can meshaws reach a platform's AWS organization as configured?
+
+An operator runs it (page or `manage.py check_platform`) before any project is replicated, to
+find a wrong role ARN, external id, key pair, target OU or StackSet name. Every check is
+reported; a check that needs an earlier one which failed is reported as skipped (failed).
+Roles are assumed afresh each time (`aws.assume_role`, not the cached `assumed_role`), so a
+fixed trust policy is seen at once. Details never contain the service user's keys or the
+privileged external id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accounts.replication import aws
+from accounts.replication.desired import PlatformAccess, platform_access
+from platforms import secrets
+
+# Organizations answers in its home region whatever the platform's region is.
+ORGANIZATIONS_REGION = "us-east-1"
+SESSION_NAME = "meshaws-connection-check"
+# An operator is waiting on the answer: do not retry a refused or unreachable call for minutes.
+MAX_ATTEMPTS = 2
+
+ASSUME_MANAGEMENT = "assume management role"
+LIST_ROOTS = "list organization roots"
+ASSUME_AUTOMATION = "assume automation role"
+
+_UNREACHABLE = frozenset(
+    {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"}
+)
+_BAD_KEYS = frozenset(
+    {"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"}
+)
+_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check's outcome: what was checked, whether it passed, AWS's code and what to fix."""
+
+    name: str
+    passed: bool
+    detail: str
+    aws_error_code: str = ""
+    fix: str = ""
+
+
+def _skipped(name: str, needs: str) -> Check:
+    return Check(name, False, f"skipped: needs {needs}", fix=f"fix '{needs}' first")
+
+
+class _Checker:
+    """Runs the checks of one platform with its decrypted access configuration."""
+
+    def __init__(self, platform, access: PlatformAccess) -> None:
+        self.platform = platform
+        self.access = access
+        self.endpoint_url = access.endpoint_url or None
+        self.secret_values = tuple(
+            value
+            for value in (
+                access.service_user_access_key,
+                access.service_user_secret_key,
+                access.privileged_external_id,
+            )
+            if value
+        )
+
+    def scrub(self, text: str) -> str:
+        """`text` without any secret value (AWS messages should not carry them; be sure)."""
+        for value in self.secret_values:
+            text = text.replace(value, "[secret]")
+        return text
+
+    def failed(self, name: str, error: aws.AwsError, fix: str) -> Check:
+        if error.code in _UNREACHABLE:
+            where = self.endpoint_url or "AWS"
+            fix = f"meshaws cannot reach {where}; check the platform's endpoint URL and network"
+        elif error.transient:
+            fix = f"{fix} (AWS reported a temporary failure: try again)"
+        detail = f"{error.operation} failed: {self.scrub(error.message)}"
+        return Check(name, False, detail, aws_error_code=error.code, fix=fix)
+
+    def client(self, service: str, credentials: aws.Credentials, region: str):
+        return aws.client(
+            service, region=region, credentials=credentials, endpoint_url=self.endpoint_url,
+            max_attempts=MAX_ATTEMPTS,
+        )  # fmt: skip
+
+    # -- the roles -------------------------------------------------------------------------
+
+    def assume(
+        self, name: str, what: str, role_arn: str, external_id: str
+    ) -> tuple[Check, aws.Credentials | None]:
+        service_user = aws.Credentials(
+            self.access.service_user_access_key, self.access.service_user_secret_key
+        )
+        try:
+            credentials = aws.assume_role(
+                credentials=service_user, role_arn=role_arn, session_name=SESSION_NAME,
+                region=self.access.region, external_id=external_id or None,
+                endpoint_url=self.endpoint_url, max_attempts=MAX_ATTEMPTS,
+            )  # fmt: skip
+        except aws.AwsError as error:
+            return self.failed(name, error, _assume_fix(error.code, what, role_arn)), None
+        except ValueError as error:  # botocore refuses a malformed endpoint URL
+            return Check(
+                name, False, self.scrub(str(error)),
+                fix="the platform's endpoint URL is not a valid URL; fix it or leave it empty",
+            ), None  # fmt: skip
+        with_id = " with its external id" if external_id else " (no external id)"
+        return Check(name, True, f"assumed {role_arn}{with_id}"), credentials
+
+    # -- the organization ------------------------------------------------------------------
+
+    def list_roots(self, management: aws.Credentials) -> tuple[Check, list[str] | None]:
+        org = self.client("organizations", management, ORGANIZATIONS_REGION)
+        try:
+            roots = [root["Id"] for root in aws.paginate(org, "list_roots", "Roots")]
+        except aws.AwsError as error:
+            return self.failed(LIST_ROOTS, error, _organizations_fix(error.code, "ListRoots")), None
+        if not roots:
+            return Check(
+                LIST_ROOTS, False, "the organization has no root",
+                fix="the management role must be in the organization's management account",
+            ), None  # fmt: skip
+        return Check(LIST_ROOTS, True, f"root {', '.join(roots)}"), roots
+
+    def target(
+        self,
+        zone,
+        management: aws.Credentials | None,
+        roots: list[str] | None,
+    ) -> Check:
+        target = zone.target_organizational_unit
+        name = f"landing zone {zone.identifier}: target {target}"
+        fix = (
+            f"the landing zone's target OU {target} does not exist in the organization; "
+            "fix the landing zone"
+        )
+        if target.startswith("r-"):
+            if roots is None:
+                return _skipped(name, LIST_ROOTS)
+            if target in roots:
+                return Check(name, True, f"{target} is the organization's root")
+            return Check(
+                name, False, f"{target} is not among the organization's roots ({', '.join(roots)})",
+                fix=f"the landing zone's target root {target} is not this organization's root; "
+                "fix the landing zone",
+            )  # fmt: skip
+        if not target.startswith("ou-"):
+            return Check(name, False, f"{target!r} is neither an OU id (ou-…) nor a root (r-…)",
+                         fix="fix the landing zone's target organizational unit")  # fmt: skip
+        if management is None:
+            return _skipped(name, ASSUME_MANAGEMENT)
+        org = self.client("organizations", management, ORGANIZATIONS_REGION)
+        try:
+            found = aws.call(org, "describe_organizational_unit", OrganizationalUnitId=target)
+        except aws.AwsError as error:
+            if error.code in _DENIED:
+                fix = _organizations_fix(error.code, "DescribeOrganizationalUnit")
+            return self.failed(name, error, fix)
+        ou_name = found["OrganizationalUnit"].get("Name", "")
+        return Check(name, True, f"OU {target} exists" + (f" ({ou_name})" if ou_name else ""))
+
+    # -- the landing zones' StackSets ------------------------------------------------------
+
+    def stack_set(self, zone, automation: aws.Credentials | None) -> Check | None:
+        region = zone.stack_set_region or self.platform.region
+        if zone.bootstrap_template:
+            stack_set = f"meshaws-{self.platform.identifier}-{zone.identifier}"
+            return Check(
+                f"landing zone {zone.identifier}: StackSet {stack_set}", True,
+                f"meshaws will create StackSet {stack_set} in {region} from the landing zone's "
+                "bootstrap template",
+            )  # fmt: skip
+        if not zone.stack_set_name:
+            return None
+        name = f"landing zone {zone.identifier}: StackSet {zone.stack_set_name}"
+        if automation is None:
+            return _skipped(name, ASSUME_AUTOMATION)
+        cloudformation = self.client("cloudformation", automation, region)
+        try:
+            aws.call(cloudformation, "describe_stack_set", StackSetName=zone.stack_set_name)
+        except aws.AwsError as error:
+            if error.code == "StackSetNotFoundException":
+                fix = (
+                    f"create the StackSet {zone.stack_set_name} in {region} in the automation "
+                    "account, or fix the landing zone"
+                )
+            elif error.code in _DENIED:
+                fix = "allow the automation role cloudformation:DescribeStackSet (and the StackSet "
+                fix += "operations meshaws uses)"
+            else:
+                fix = "check the landing zone's StackSet name and region"
+            return self.failed(name, error, fix)
+        return Check(name, True, f"StackSet {zone.stack_set_name} exists in {region}")
+
+
+def _assume_fix(code: str, what: str, role_arn: str) -> str:
+    if code in _DENIED:
+        return (
+            "check the role's trust policy allows the meshfed-service user and that the "
+            "external id matches"
+        )
+    if code in _BAD_KEYS:
+        return (
+            "the service user's access key or secret key is wrong or inactive; store the "
+            "current keys of the meshfed-service user"
+        )
+    if code == "ExpiredToken":
+        return "the service user's keys are expired; store current keys of meshfed-service"
+    if code in {"ValidationError", "InvalidParameterValue"}:
+        return f"the {what} role ARN {role_arn} is malformed; fix it"
+    if code == "RegionDisabledException":
+        return "STS is not enabled in the platform's region; activate it or change the region"
+    return f"check the {what} role ARN and its external id"
+
+
+def _organizations_fix(code: str, operation: str) -> str:
+    if code in _DENIED:
+        return f"allow the management role organizations:{operation} (see the AWS setup guide)"
+    if code == "AWSOrganizationsNotInUseException":
+        return (
+            "the management role's account is not in an organization: use the role in the "
+            "organization's management account"
+        )
+    return "check the management role ARN: it must be in the organization's management account"
+
+
+def check_platform(platform) -> list[Check]:
+    """Every check of `platform`, in order: roles, organization, then each landing zone."""
+    try:
+        access = platform_access(platform)
+    except secrets.SecretUnreadable:
+        return [
+            Check(
+                ASSUME_MANAGEMENT, False, "the stored service user keys cannot be decrypted",
+                fix="set the encryption keys the secrets were stored with, or store the "
+                "service user's keys again",
+            ),
+            _skipped(LIST_ROOTS, ASSUME_MANAGEMENT),
+            _skipped(ASSUME_AUTOMATION, ASSUME_MANAGEMENT),
+        ]  # fmt: skip
+    checker = _Checker(platform, access)
+    checks: list[Check] = []
+
+    check, management = checker.assume(
+        ASSUME_MANAGEMENT, "management", access.management_role, access.management_external_id
+    )
+    checks.append(check)
+
+    roots = None
+    if management is None:
+        checks.append(_skipped(LIST_ROOTS, ASSUME_MANAGEMENT))
+    else:
+        check, roots = checker.list_roots(management)
+        checks.append(check)
+
+    check, automation = checker.assume(
+        ASSUME_AUTOMATION, "automation", access.automation_role, access.automation_external_id
+    )
+    checks.append(check)
+
+    for zone in platform.landing_zones.all():
+        checks.append(checker.target(zone, management, roots))
+        stack_check = checker.stack_set(zone, automation)
+        if stack_check is not None:
+            checks.append(stack_check)
+    return checks

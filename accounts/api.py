@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from meshaws_site.api import RolePermissions
@@ -14,7 +18,16 @@ from platforms import selectors as platform_selectors
 from platforms.models import PlatformInstance
 
 from . import selectors, services
-from .models import Binding, Customer, Project, ProjectAccount, ProjectRole
+from .models import (
+    Binding,
+    Customer,
+    Project,
+    ProjectAccount,
+    ProjectRole,
+    ReplicationRun,
+    ReplicationStep,
+)
+from .roles import RESYNC_PERMISSION
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -239,14 +252,30 @@ class ProjectAccountSerializer(serializers.ModelSerializer):
         help_text="to adopt an existing AWS account; otherwise filled by replication",
     )  # fmt: skip
 
+    runs = serializers.SerializerMethodField()
+    last_run = serializers.SerializerMethodField()
+
     class Meta:
         model = ProjectAccount
         fields = [
             "url", "project", "platform", "landing_zone", "aws_account_id",
-            "email", "name", "alias", "status",
+            "email", "name", "alias", "status", "runs", "last_run",
         ]  # fmt: skip
         read_only_fields = ["email", "name", "alias", "status"]
-        validators = []
+
+    def get_runs(self, account: ProjectAccount) -> str:
+        url = reverse("api-replicationrun-list", request=self.context.get("request"))
+        return f"{url}?account={account.pk}"
+
+    def get_last_run(self, account: ProjectAccount) -> str | None:
+        last = getattr(account, "last_run_id", None)
+        if last is None:
+            last = account.runs.order_by("-created_at").values_list("pk", flat=True).first()
+        if last is None:
+            return None
+        return reverse(
+            "api-replicationrun-detail", kwargs={"pk": last}, request=self.context.get("request")
+        )
 
     def create(self, data):
         return services.project_account_create(
@@ -277,10 +306,103 @@ class ProjectAccountFilter(filters.FilterSet):
         )
 
 
+class ResyncPermission(BasePermission):
+    """Operators and support staff may request a re-sync (the custom `resync` permission)."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm(RESYNC_PERMISSION))
+
+
+class AwsCallSerializer(serializers.Serializer):
+    service = serializers.CharField()
+    operation = serializers.CharField()
+    request_id = serializers.CharField()
+    error_code = serializers.CharField(allow_blank=True)
+
+
+class ReplicationStepSerializer(serializers.ModelSerializer):
+    started = serializers.DateTimeField(source="started_at")
+    finished = serializers.DateTimeField(source="finished_at")
+    aws_calls = AwsCallSerializer(many=True)
+
+    class Meta:
+        model = ReplicationStep
+        fields = ["attempt", "name", "status", "started", "finished", "remark", "aws_calls"]
+
+
+class ReplicationRunSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-replicationrun-detail")
+    account = serializers.HyperlinkedRelatedField(
+        view_name="api-projectaccount-detail", read_only=True
+    )
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created = serializers.DateTimeField(source="created_at")
+    started = serializers.DateTimeField(source="started_at")
+    finished = serializers.DateTimeField(source="finished_at")
+    steps = ReplicationStepSerializer(many=True)
+
+    class Meta:
+        model = ReplicationRun
+        fields = [
+            "url", "id", "account", "trigger", "requested_by", "status", "attempt", "created",
+            "started", "finished", "error", "error_step", "error_operation", "error_code", "steps",
+        ]  # fmt: skip
+
+
+class ReplicationRunFilter(filters.FilterSet):
+    account = filters.NumberFilter(field_name="account_id", help_text="project account id")
+    status = filters.ChoiceFilter(choices=ReplicationRun.Status.choices)
+    trigger = filters.ChoiceFilter(choices=ReplicationRun.Trigger.choices)
+
+    class Meta:
+        model = ReplicationRun
+        fields = ["account", "status", "trigger"]
+
+
+class ResyncAccepted(serializers.Serializer):
+    url = serializers.URLField()
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    created = serializers.BooleanField(help_text="false: joined the run in progress")
+
+
 class ProjectAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Project accounts: enabling a project on a platform creates (or adopts) its AWS account."""
 
     serializer_class = ProjectAccountSerializer
     permission_classes = [RolePermissions]
     filterset_class = ProjectAccountFilter
-    queryset = selectors.project_accounts()
+    queryset = selectors.project_accounts().annotate(
+        last_run_id=Subquery(
+            ReplicationRun.objects.filter(account=OuterRef("pk"))
+            .order_by("-created_at")
+            .values("pk")[:1]
+        )
+    )
+
+    @extend_schema(request=None, responses={202: ResyncAccepted})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, ResyncPermission])
+    def resync(self, request, pk=None):
+        """Request a re-sync: the account's run in progress, or a new one (202 either way)."""
+        account = self.get_object()
+        run, created = services.request_replication(
+            account=account, trigger=ReplicationRun.Trigger.RESYNC, actor=request.user
+        )
+        url = reverse("api-replicationrun-detail", kwargs={"pk": run.pk}, request=request)
+        body = {"url": url, "id": str(run.pk), "status": run.status, "created": created}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class ReplicationRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Replication runs, newest first, with their steps and AWS calls."""
+
+    serializer_class = ReplicationRunSerializer
+    permission_classes = [IsAuthenticated, RolePermissions]
+    filterset_class = ReplicationRunFilter
+    queryset = (
+        ReplicationRun.objects.select_related("requested_by")
+        .prefetch_related(
+            Prefetch("steps", queryset=ReplicationStep.objects.order_by("attempt", "position"))
+        )
+        .order_by("-created_at")
+    )

@@ -30,3 +30,9 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Serve static files from the source folders, as in development (no collectstatic in tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# A file, not memory, for SQLite's test database: the integration tests start real worker
+# processes that must see it.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"meshaws-test-{os.getpid()}.sqlite3")
+    }

@@ -16,6 +16,7 @@ api.register("customers", accounts_api.CustomerViewSet, basename="api-customer")
 api.register("projects", accounts_api.ProjectViewSet, basename="api-project")
 api.register("bindings", accounts_api.BindingViewSet, basename="api-binding")
 api.register("accounts", accounts_api.ProjectAccountViewSet, basename="api-projectaccount")
+api.register("runs", accounts_api.ReplicationRunViewSet, basename="api-replicationrun")
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),

@@ -168,9 +168,10 @@ def test_the_openapi_schema_validates_and_lists_every_endpoint(alice):
     paths = set(schema["paths"])
     for collection, detail in (
         ("locations", "{identifier}"), ("platforms", "{full_identifier}"), ("customers", "{identifier}"),
-        ("projects", "{full_identifier}"), ("bindings", "{id}"), ("accounts", "{id}"),
+        ("projects", "{full_identifier}"), ("bindings", "{id}"), ("accounts", "{id}"), ("runs", "{id}"),
     ):  # fmt: skip
         assert f"/api/v1/{collection}/" in paths and f"/api/v1/{collection}/{detail}/" in paths
+    assert "/api/v1/accounts/{id}/resync/" in paths
     assert api_for(alice).get("/api/schema/").status_code == 200
 
 
@@ -188,7 +189,7 @@ def world(web, platform, admin_role):
     """One object of every kind, so that every detail URL exists."""
     binding = binding_create(project=web, user="dev@example.com", role=admin_role, actor=None)
     account = project_account_create(project=web, platform=platform, actor=None)
-    return {"binding": binding.pk, "account": account.pk}
+    return {"binding": binding.pk, "account": account.pk, "run": account.runs.get().pk}
 
 
 def _requests(world, example_record):
@@ -242,6 +243,9 @@ def _requests(world, example_record):
         ("delete", f"/api/v1/accounts/{account}/", None, 405),
         ("delete", "/api/v1/customers/acme/", None, 405),
         ("delete", "/api/v1/locations/eu/", None, 405),
+        ("get", "/api/v1/runs/", None, 200),
+        ("get", f"/api/v1/runs/{world['run']}/", None, 200),
+        ("delete", f"/api/v1/runs/{world['run']}/", None, 403),  # history: nobody may delete
     ]
 
 
@@ -285,3 +289,54 @@ def test_the_page_record_posts_like_it_imports(operator_api, location):
     assert {k: exported[k] for k in record if k != "meshfedServiceUser"} == {
         k: v for k, v in record.items() if k != "meshfedServiceUser"
     }
+
+
+# --- runs and re-syncs ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"), [("alice", 202), ("bob", 202), ("charlie", 403), ("dave", 403)]
+)
+def test_a_resync_is_for_operators_and_support(request, persona, status, web, platform):
+    account = project_account_create(project=web, platform=platform, actor=None)
+    response = api_for(request.getfixturevalue(persona)).post(
+        f"/api/v1/accounts/{account.pk}/resync/"
+    )
+    assert response.status_code == status
+    if status == 202:
+        # The account's first run is still pending: the re-sync joins it.
+        assert response.data["created"] is False
+        assert response.data["url"].endswith(f"/api/v1/runs/{account.runs.get().pk}/")
+    assert APIClient().post(f"/api/v1/accounts/{account.pk}/resync/").status_code == 401
+
+
+def test_runs_show_their_steps_and_the_account_links_them(operator_api, web, platform, bob):
+    from django.utils import timezone
+
+    from accounts.models import ReplicationRun, ReplicationStep
+
+    account = project_account_create(project=web, platform=platform, actor=None)
+    run = account.runs.get()
+    now = timezone.now()
+    ReplicationStep.objects.create(
+        run=run, attempt=1, position=1, name="validate", status="ok", started_at=now, finished_at=now,
+        remark="3 names checked", aws_calls=[{"service": "sts", "operation": "AssumeRole", "request_id": "r-1", "error_code": "", "duration_ms": 4}],
+    )  # fmt: skip
+    ReplicationRun.objects.filter(pk=run.pk).update(status="failed", error="AccessDenied")
+    again = api_for(bob).post(f"/api/v1/accounts/{account.pk}/resync/")
+    assert again.status_code == 202 and again.data["created"] is True
+    detail = operator_api.get(f"/api/v1/accounts/{account.pk}/").data
+    assert detail["last_run"].endswith(f"/api/v1/runs/{again.data['id']}/")
+    runs = operator_api.get(detail["runs"]).data
+    assert runs["count"] == 2
+    first = operator_api.get(f"/api/v1/runs/{run.pk}/").data
+    assert (
+        first["status"] == "failed"
+        and first["trigger"] == "account_created"
+        and first["error"] == "AccessDenied"
+    )
+    assert first["steps"][0]["aws_calls"] == [
+        {"service": "sts", "operation": "AssumeRole", "request_id": "r-1", "error_code": ""}
+    ]
+    assert operator_api.get(again.data["url"]).data["requested_by"] == "bob"
+    assert operator_api.get("/api/v1/runs/", {"status": "pending"}).data["count"] == 1

@@ -58,6 +58,8 @@ class DesiredAccount:
     external_provisioning: dict | None
     wait_for_external_avm: bool
     external_avm_timeout_minutes: int
+    # The tags an external account vending machine sets: customer and project identifiers.
+    avm_tag_keys: tuple[str, str] = ("ProductName", "Stage")
     stack_parameters: dict[str, str] = field(default_factory=dict)
 
     def saml_provider_arn(self, account_id: str) -> str:
@@ -141,6 +143,7 @@ def for_account(account: ProjectAccount) -> DesiredAccount:
         external_provisioning=external,
         wait_for_external_avm=platform.wait_for_external_avm,
         external_avm_timeout_minutes=platform.external_avm_timeout_minutes,
+        avm_tag_keys=(platform.external_customer_tag_key, platform.external_project_tag_key),
         stack_parameters={
             "AccountName": account.name,
             "AccountEmail": account.email,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import django_rq
+from django.db import close_old_connections
 
 from accounts.models import ReplicationRun
 
@@ -32,7 +33,13 @@ def schedule_again(run: ReplicationRun, delay: timedelta) -> None:
 
 def run_replication(run_id: str) -> str | None:
     """Job: run (or continue) replication run `run_id`."""
-    return engine.execute(run_id, schedule=schedule_again)
+    # Workers run jobs in-process (SimpleWorker, to keep boto3's session, clients and
+    # credentials warm): drop connections the database closed between jobs.
+    close_old_connections()
+    try:
+        return engine.execute(run_id, schedule=schedule_again)
+    finally:
+        close_old_connections()
 
 
 def resync_all_accounts() -> int:

@@ -104,9 +104,9 @@ def sandbox_record(state, **changes) -> dict:
 
 @pytest.fixture
 def sandbox_platform(db, sandbox_state):
-    location = location_create(identifier="local", display_name="Sandbox", actor=None)
+    local = location_create(identifier="local", display_name="Sandbox", actor=None)
     return platform_apply(
-        location=location, record=parse_record(sandbox_record(sandbox_state)), actor=None
+        location=local, record=parse_record(sandbox_record(sandbox_state)), actor=None
     ).platform
 
 
@@ -154,3 +154,7 @@ def enable(project, sandbox_platform):
         return account, account.runs.get()
 
     return enable
+
+
+from tests.accounts.conftest import acme  # noqa: E402,F401
+from tests.platforms.conftest import example_record, location, metadata_xml, platform  # noqa: E402,F401

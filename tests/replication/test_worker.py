@@ -34,7 +34,8 @@ def test_an_api_request_is_replicated_by_a_worker_process(alice, project, sandbo
     assert django_rq.get_queue("replication").count == 1
 
     worker = subprocess.run(
-        [sys.executable, "manage.py", "rqworker", "--burst", "--with-scheduler", "replication", "default"],
+        [sys.executable, "manage.py", "rqworker", "--burst", "--with-scheduler",
+         "--worker-class", "rq.worker.SimpleWorker", "replication", "default"],
         cwd=settings.BASE_DIR,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "meshaws_site.test_settings",
              "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL},

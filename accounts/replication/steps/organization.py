@@ -191,11 +191,18 @@ def external_avm(ctx: RunContext) -> StepResult:
         t["Key"]: t["Value"]
         for t in aws.paginate(org, "list_tags_for_resource", "Tags", ResourceId=ctx.account_id)
     }
-    if tags.get("ProductName") == ctx.desired.customer and tags.get("Stage") == ctx.desired.project:
+    customer_key, project_key = ctx.desired.avm_tag_keys
+    if (
+        tags.get(customer_key) == ctx.desired.customer
+        and tags.get(project_key) == ctx.desired.project
+    ):
         return StepResult("ok", "the external AVM has finished")
     deadline = ctx.account.created_at + timedelta(minutes=ctx.desired.external_avm_timeout_minutes)
     if timezone.now() > deadline:
-        raise StepFailed("the external AVM did not tag the account in time (ProductName, Stage)")
+        raise StepFailed(
+            f"the external AVM did not tag the account ({customer_key}, {project_key}) within "
+            f"{ctx.desired.external_avm_timeout_minutes} minutes; check the vending machine"
+        )
     raise StepWaiting("waiting for the external AVM to tag the account", _poll_delay(ctx))
 
 

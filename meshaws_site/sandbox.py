@@ -338,3 +338,80 @@ def _write_private(path: Path, text: str) -> None:
     with os.fdopen(descriptor, "w") as handle:
         handle.write(text)
     temporary.replace(path)
+
+
+SANDBOX_PLATFORM, SANDBOX_LOCATION = "sandbox", "local"
+
+
+def platform_record(state: SandboxState) -> dict:
+    """A platform record (the import format) that points at this sandbox emulator."""
+    return {
+        "platform": SANDBOX_PLATFORM,
+        "region": state.region,
+        "meshfedServiceUser": {
+            "accessKey": state.access_key_id,
+            "secretKey": state.secret_access_key,
+        },
+        "organizationRootAccountRole": state.service_role_arn,
+        "organizationRootAccountExternalId": None,
+        "automationAccountRole": state.automation_role_arn,
+        "automationAccountExternalId": None,
+        "waitForExternalAvm": False,
+        "roleMappings": [
+            {
+                "mapKey": "admin",
+                "mapValue": {
+                    "roleName": "ProjectAdmin",
+                    "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+                },
+            },
+            {
+                "mapKey": "user",
+                "mapValue": {
+                    "roleName": "ProjectUser",
+                    "policyArn": "arn:aws:iam::aws:policy/PowerUserAccess",
+                },
+            },
+            {
+                "mapKey": "reader",
+                "mapValue": {
+                    "roleName": "ProjectReader",
+                    "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                },
+            },
+        ],  # fmt: skip
+        "meshProvisioning": {"accountEmailTemplate": "aws+%s@sandbox.io"},
+        "externalProvisioning": None,
+        "accountAccessRole": state.account_access_role,
+        "accountAliasPattern": "sandbox-<customer>-<project>",
+        "privilegedExternalId": state.privileged_external_id,
+        "tagPrefix": "meshaws:",
+        "landingZones": [
+            {
+                "identifier": "default",
+                "displayName": "Sandbox landing zone",
+                "targetOrganizationalUnit": state.landing_zone_ou_id,
+            }
+        ],
+        "endpointUrl": state.endpoint_url,
+    }
+
+
+def configure_platform(state: SandboxState):
+    """Create or update the platform `sandbox.local` in meshaws to use this emulator."""
+    from platforms import config_io, selectors, services
+    from platforms.models import Location
+
+    location = Location.objects.filter(identifier=SANDBOX_LOCATION).first()
+    if location is None:
+        location = services.location_create(
+            identifier=SANDBOX_LOCATION, display_name="Local sandbox", actor=None
+        )
+    stored = selectors.platform_by_full_identifier(f"{SANDBOX_PLATFORM}.{SANDBOX_LOCATION}")
+    record = config_io.parse_record(
+        platform_record(state), stored=config_io.record_of(stored) if stored else None, environ={}
+    )
+    return services.platform_apply(
+        location=location, record=record, actor=None, reason="sandbox bootstrap",
+        display_name="Sandbox (local AWS emulator)",
+    )  # fmt: skip

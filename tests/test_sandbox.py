@@ -159,3 +159,21 @@ def test_it_reports_an_unreachable_emulator_as_a_transient_aws_error(tmp_path):
     assert failure.value.operation == "DescribeOrganization"
     assert failure.value.transient
     assert not (tmp_path / "s.json").exists()
+
+
+@pytest.mark.django_db
+def test_it_configures_a_platform_that_replicates_into_the_sandbox(bootstrap):
+    from accounts.replication import aws as aws_module
+    from accounts.services import customer_create, project_account_create, project_create
+    from tests.replication.conftest import run_to_end
+
+    aws_module.forget_credentials()
+    state = bootstrap()
+    applied = sandbox.configure_platform(state)
+    assert applied.created and applied.platform.full_identifier == "sandbox.local"
+    assert not sandbox.configure_platform(state).changed
+    project = project_create(
+        customer=customer_create(identifier="acme", actor=None), identifier="web", actor=None
+    )
+    account = project_account_create(project=project, platform=applied.platform, actor=None)
+    assert run_to_end(account.runs.get().pk)[0] == "succeeded"

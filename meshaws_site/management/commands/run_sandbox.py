@@ -38,7 +38,12 @@ class Command(BaseCommand):
                 region=settings.MESHAWS_SANDBOX_REGION,
                 state_file=settings.MESHAWS_SANDBOX_STATE_FILE,
             )
+            applied = sandbox.configure_platform(state)
+            outcome = "created" if applied.created else "updated" if applied.changed else "kept"
             self.stdout.write(f"Sandbox AWS emulator ready at {endpoint_url}")
+            self.stdout.write(
+                f"Platform {applied.platform.full_identifier} points at it ({outcome})"
+            )
             self.stdout.write(json.dumps(state.public_summary(), indent=2))
             self.stdout.write(
                 f"The service user's keys and the privileged external id are in "

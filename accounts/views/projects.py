@@ -10,8 +10,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, services
-from .forms import (
+from accounts import selectors, services
+from accounts.forms import (
     BindingEditForm,
     BindingForm,
     CustomerForm,
@@ -20,8 +20,8 @@ from .forms import (
     ProjectForm,
     add_service_errors,
 )
-from .models import Binding, Customer, Project
-from .roles import staff_required
+from accounts.models import Binding, Customer, Project
+from accounts.roles import staff_required
 
 PAGE_SIZE = 50
 

@@ -11,6 +11,7 @@ from .projects import (
     project_detail,
     project_edit,
     project_enable,
+    project_list,
     replication_run_list,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "project_detail",
     "project_edit",
     "project_enable",
+    "project_list",
     "replication_run_list",
 ]

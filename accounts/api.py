@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
 from meshaws_site.api import RolePermissions
+from platforms import patterns
 from platforms import selectors as platform_selectors
 from platforms.models import PlatformInstance
 
@@ -28,6 +36,7 @@ from .models import (
     ReplicationStep,
 )
 from .roles import RESYNC_PERMISSION
+from .signin import entitlements_for
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -406,3 +415,64 @@ class ReplicationRunViewSet(viewsets.ReadOnlyModelViewSet):
         )
         .order_by("-created_at")
     )
+
+
+# --- entitlements: what the identity provider puts into a user's SAML assertion ---------------
+
+VIEW_BINDING_PERMISSION = "accounts.view_binding"
+
+
+class CanViewBindings(BasePermission):
+    """Operators, support staff and auditors may read who is entitled to what."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm(VIEW_BINDING_PERMISSION))
+
+
+class EntitlementSerializer(serializers.Serializer):
+    project = serializers.CharField(help_text="customer.project")
+    platform = serializers.CharField(help_text="platform.location")
+    account_id = serializers.CharField(help_text="the 12-digit AWS account id")
+    project_role = serializers.CharField(help_text="the project role the binding grants")
+    role_arn = serializers.CharField(help_text="the IAM role the user may assume")
+    provider_arn = serializers.CharField(help_text="the SAML provider the role trusts")
+    sign_in_url = serializers.CharField(
+        allow_null=True, help_text="console sign-in link; null without the platform's template"
+    )
+
+
+class EntitlementsSerializer(serializers.Serializer):
+    user = serializers.CharField()
+    entitlements = EntitlementSerializer(many=True)
+
+
+class EntitlementsView(APIView):
+    """A user's entitlements: the role ARN + SAML provider ARN pairs their bindings grant."""
+
+    permission_classes = [IsAuthenticated, CanViewBindings]
+
+    @extend_schema(
+        description="The role ARN + SAML provider ARN pairs the user's bindings grant, for the "
+        "identity provider to put into the SAML assertion: unexpired bindings only, in live "
+        "accounts that have an AWS account id, on platforms with a SAML identity provider.",
+        parameters=[
+            OpenApiParameter(
+                "user", str, OpenApiParameter.PATH,
+                description="the external user id of the bindings, usually an e-mail",
+            )
+        ],
+        responses={
+            200: EntitlementsSerializer,
+            400: OpenApiResponse(description="not a user id a binding can have"),
+        },
+    )  # fmt: skip
+    def get(self, request, user: str):
+        """The user's entitlements (an unknown user has none)."""
+        try:
+            patterns.validate_external_user_id(user)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"user": error.messages}) from None
+        if "\x00" in user:  # no binding can hold it, and PostgreSQL refuses it in a query
+            raise serializers.ValidationError({"user": ["must not contain a NUL character"]})
+        body = {"user": user, "entitlements": entitlements_for(user)}
+        return Response(EntitlementsSerializer(body).data)

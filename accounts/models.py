@@ -211,6 +211,10 @@ class ReplicationRun(models.Model):
         indexes = [
             models.Index(fields=["account", "-created_at"], name="run_account_recent"),
             models.Index(fields=["status", "next_attempt_at"], name="run_status_due"),
+            # The runs page: keyset pages on (created_at, id), alone or after a filter.
+            models.Index(fields=["created_at", "id"], name="run_recent"),
+            models.Index(fields=["status", "created_at"], name="run_status_recent"),
+            models.Index(fields=["trigger", "created_at"], name="run_trigger_recent"),
         ]
 
     def __str__(self) -> str:
@@ -246,3 +250,23 @@ class ReplicationStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.status}"
+
+
+class ReplicationBatch(models.Model):
+    """A re-sync of many accounts at once (a platform's, or a selection), to follow its progress."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    description = models.CharField(max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now)
+    # New runs and the runs in progress it joined: their statuses are the batch's progress.
+    runs = models.ManyToManyField(ReplicationRun, related_name="batches")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.description

@@ -26,6 +26,12 @@ urlpatterns = [
     path("platforms/", include("platforms.urls")),
     path("", include("accounts.urls")),
     path("audit/", include("audit.urls")),
+    # Not a model viewset: the user segment is an e-mail (dots, @), not a router lookup.
+    path(
+        "api/v1/entitlements/<str:user>/",
+        accounts_api.EntitlementsView.as_view(),
+        name="api-entitlements",
+    ),
     path("api/v1/", include(api.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts import dashboard as dashboard_reads
 from accounts.roles import GROUP_OF_ROLE, ROLE_OF_GROUP, staff_required
 from audit.models import AuditEvent
 
@@ -25,9 +26,10 @@ def healthz(request):
     return JsonResponse(status, status=200 if healthy else 503)
 
 
+@require_GET
 @staff_required
 def dashboard(request):
-    """What exists so far: services, staff per role, the sandbox, the latest audit events."""
+    """Platforms' accounts, runs and failures, runs per day, services, staff, the audit log."""
     staff_counts = dict(
         get_user_model()
         .objects.filter(groups__name__in=GROUP_OF_ROLE.values(), is_active=True)
@@ -42,5 +44,7 @@ def dashboard(request):
         },
         "sandbox": sandbox.load_public_state(settings.MESHAWS_SANDBOX_STATE_FILE),
         "recent_events": AuditEvent.objects.all()[:8] if can_read_audit else None,
+        "platform_summaries": dashboard_reads.platform_summaries(),
+        "runs_chart": dashboard_reads.runs_chart(dashboard_reads.runs_per_day()),
     }
     return render(request, "dashboard.html", context)

@@ -51,6 +51,7 @@ FIELD_OF_PATH = {
     "accountCreationConcurrency": "account_creation_concurrency",
     "endpointUrl": "endpoint_url",
     "externalAvmTimeoutMinutes": "external_avm_timeout_minutes",
+    "consoleSignInUrlTemplate": "console_sign_in_url_template",
 }
 ROLE_MAPPING_FIELD = {"mapKey": "project_role", "mapValue.roleName": "role_name"}
 LANDING_ZONE_FIELD = {
@@ -175,6 +176,11 @@ class PlatformForm(forms.Form):
         label="SAML metadata document", required=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
     )  # fmt: skip
+    console_sign_in_url_template = forms.CharField(
+        label="Console sign-in URL template", max_length=2000, required=False,
+        help_text="https URL with {account_id}, {role_name}, {role_arn}, {provider_arn}, {alias} "
+        "or {platform}; one link per account and role; empty: no links",
+    )  # fmt: skip
     account_creation_concurrency = forms.IntegerField(initial=5, help_text="1 to 5 (AWS's limit)")
     endpoint_url = forms.CharField(
         label="Endpoint URL", max_length=300, required=False,
@@ -240,6 +246,7 @@ class PlatformForm(forms.Form):
             else None,
             "accountCreationConcurrency": data.get("account_creation_concurrency"),
             "endpointUrl": data.get("endpoint_url"),
+            "consoleSignInUrlTemplate": data.get("console_sign_in_url_template"),
         }
 
 
@@ -358,6 +365,7 @@ def initial_from_record(
         "identity_provider_metadata": record.identity_provider_metadata,
         "account_creation_concurrency": record.account_creation_concurrency,
         "endpoint_url": record.endpoint_url,
+        "console_sign_in_url_template": record.console_sign_in_url_template,
     }
     mappings = [
         {

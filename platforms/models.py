@@ -70,6 +70,8 @@ class PlatformInstance(models.Model):
     identity_provider_metadata = models.TextField(blank=True)
     account_creation_concurrency = models.PositiveSmallIntegerField(default=5)
     endpoint_url = models.CharField(max_length=300, blank=True)
+    # The console sign-in link shown per account and role; empty: no links.
+    console_sign_in_url_template = models.CharField(max_length=2000, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

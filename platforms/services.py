@@ -138,6 +138,7 @@ def platform_apply(
     platform.identity_provider_metadata = record.identity_provider_metadata
     platform.account_creation_concurrency = record.account_creation_concurrency
     platform.endpoint_url = record.endpoint_url
+    platform.console_sign_in_url_template = record.console_sign_in_url_template
     platform.save()
 
     _replace_role_mappings(record.role_mappings, platform=platform)
@@ -155,30 +156,23 @@ def platform_apply(
         remark=reason,
     )
     if before is not None:
-        _replicate_affected(platform, before.as_dict(), after.as_dict())
+        _replicate_affected(platform, before, after)
     return PlatformApplied(platform, created=created, changed=True)
 
 
-# Fields that do not change what an existing account should look like.
-NOT_REPLICATED = {"accountCreationConcurrency", "meshProvisioning", "externalAvmTimeoutMinutes"}
-
-
-def _replicate_affected(platform: PlatformInstance, before: dict, after: dict) -> None:
-    """Request a run of every account the change affects (after this transaction commits)."""
-    from accounts.models import ReplicationRun
-    from accounts.selectors import project_accounts
+def _replicate_affected(platform: PlatformInstance, before, after) -> None:
+    """Re-render the affected accounts' names and request a run of exactly those accounts."""
+    from accounts.impact import impact_of
+    from accounts.models import ProjectAccount, ReplicationRun
     from accounts.services import request_replication_of_many
 
-    changed = {key for key in after if before.get(key) != after.get(key)} - NOT_REPLICATED
-    accounts = project_accounts().filter(platform=platform)
-    if not changed:
-        return
-    if changed == {"landingZones"}:
-        old = {zone["identifier"]: zone for zone in before["landingZones"]}
-        zones = [z["identifier"] for z in after["landingZones"] if old.get(z["identifier"]) != z]
-        accounts = accounts.filter(landing_zone__identifier__in=zones)
+    impact = impact_of(platform, before, after)
+    for pk, names in impact.new_names.items():
+        ProjectAccount.objects.filter(pk=pk).update(**names)
     request_replication_of_many(
-        accounts=accounts, trigger=ReplicationRun.Trigger.CONFIGURATION_CHANGED, actor=None
+        accounts=impact.accounts.values(),
+        trigger=ReplicationRun.Trigger.CONFIGURATION_CHANGED,
+        actor=None,
     )
 
 

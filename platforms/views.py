@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -9,8 +11,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import config_io, connection, patterns, selectors, services
-from .forms import PlatformEditor, initial_from_record, region_choices
+from . import config_io, connection, patterns, secrets, selectors, services
+from .forms import SECRET_FIELDS, PlatformEditor, initial_from_record, region_choices
 from .importing import ImportRefused, export_platform_json, import_platform_text
 from .models import PlatformInstance
 
@@ -111,6 +113,12 @@ def _save(request, editor: PlatformEditor, platform: PlatformInstance | None):
     except config_io.RecordInvalid as invalid:
         editor.add_record_errors(invalid.errors)
         return _editor_page(request, editor, platform, status=400)
+    if platform is not None and not request.POST.get("confirm_impact"):
+        from accounts.impact import impact_of
+
+        impact = impact_of(platform, stored, record.keeping_secrets_of(stored))
+        if impact.count:
+            return _impact_page(request, platform, impact)
     location = platform.location if platform else editor.form.cleaned_data["location"]
     if platform is None and location.platforms.filter(identifier=record.platform).exists():
         editor.form.add_error("identifier", f"{record.platform} already exists in {location}")
@@ -149,13 +157,58 @@ def platform_create(request):
     return _editor_page(request, PlatformEditor(initial=(initial, [], [])), None)
 
 
+def _impact_page(request, platform: PlatformInstance, impact):
+    """The confirmation step: which existing accounts the change affects, before saving.
+
+    The form is posted again from hidden fields; secrets typed into it travel sealed
+    (encrypted with the server's key), never as plain text in the page.
+    """
+    carried = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in (*SECRET_FIELDS, "csrfmiddlewaretoken", "sealed_secrets")
+        for value in values
+    ]
+    typed = {name: request.POST.get(name) for name in SECRET_FIELDS if request.POST.get(name)}
+    return render(
+        request,
+        "platforms/platform_impact.html",
+        {
+            "platform": platform,
+            "impact": impact,
+            "carried": carried,
+            "sealed_secrets": secrets.encrypt(json.dumps(typed)) if typed else "",
+        },
+    )
+
+
+def _unsealed(data):
+    """The posted form with the secrets that travelled sealed through the impact page."""
+    sealed = data.get("sealed_secrets")
+    if not sealed:
+        return data
+    data = data.copy()
+    try:
+        typed = json.loads(secrets.decrypt(sealed))
+    except (secrets.SecretUnreadable, ValueError):
+        return data
+    for name, value in typed.items():
+        if name in SECRET_FIELDS:
+            data[name] = value
+    return data
+
+
 @permission_required("platforms.change_platforminstance", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def platform_edit(request, location: str, platform: str):
     """Edit a platform; empty secret fields keep the stored secrets."""
     instance = _platform_or_404(location, platform)
     if request.method == "POST":
-        return _save(request, PlatformEditor(request.POST, platform=instance), instance)
+        editor = PlatformEditor(_unsealed(request.POST), platform=instance)
+        if request.POST.get("back_to_form"):
+            editor.is_valid()
+            return _editor_page(request, editor, instance)
+        return _save(request, editor, instance)
     initial = initial_from_record(config_io.record_of(instance), instance)
     return _editor_page(request, PlatformEditor(platform=instance, initial=initial), instance)
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from accounts.models import ProjectAccount, ReplicationRun
+from accounts.models import ProjectAccount, ReplicationBatch, ReplicationRun
 from audit.services import record
 
 
 def request_replication(
-    *, account: ProjectAccount, trigger: str, actor: AbstractBaseUser | None
+    *,
+    account: ProjectAccount,
+    trigger: str,
+    actor: AbstractBaseUser | None,
+    audited: bool = True,
 ) -> tuple[ReplicationRun, bool]:
     """The account's pending or running run, joined, or a new one enqueued after commit.
 
-    Returns the run and whether it is new. Requests by people are audited.
+    Returns the run and whether it is new. Requests by people are audited (a batch audits
+    itself once instead: `audited=False`).
     """
     from accounts.replication import jobs  # the job layer imports the engine and RQ
 
@@ -34,7 +39,7 @@ def request_replication(
             return ReplicationRun.objects.get(
                 account=account, status__in=ReplicationRun.ACTIVE
             ), False
-        if actor is not None:
+        if actor is not None and audited:
             record(
                 actor=actor, action="replication.request", object_type="project_account",
                 object_id=account.pk, object_repr=str(account),
@@ -52,3 +57,24 @@ def request_replication_of_many(
         request_replication(account=account, trigger=trigger, actor=actor)[0]
         for account in accounts
     ]
+
+
+@transaction.atomic
+def resync_batch_create(
+    *, accounts, description: str, actor: AbstractBaseUser | None
+) -> ReplicationBatch:
+    """Re-sync many accounts as one batch whose progress can be followed; audited once."""
+    batch = ReplicationBatch.objects.create(description=description[:200], requested_by=actor)
+    runs = [
+        request_replication(
+            account=account, trigger=ReplicationRun.Trigger.RESYNC, actor=actor, audited=False
+        )[0]
+        for account in accounts
+    ]
+    batch.runs.add(*runs)
+    record(
+        actor=actor, action="replication.request_batch", object_type="replication_batch",
+        object_id=batch.pk, object_repr=batch.description,
+        after={"accounts": len(runs), "batch": str(batch.pk)},
+    )  # fmt: skip
+    return batch

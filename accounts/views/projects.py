@@ -1,4 +1,4 @@
-"""Pages for customers, projects, bindings, project accounts and replication runs."""
+"""Pages for customers, projects, bindings and project accounts."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from accounts.forms import (
     add_service_errors,
 )
 from accounts.models import Binding, Customer, Project
-from accounts.roles import staff_required
 
 PAGE_SIZE = 50
 
@@ -225,16 +224,3 @@ def project_enable(request, customer: str, project: str):
             )
             return redirect("project-detail", customer=customer, project=project)
     return _project_page(request, found, enable_form=form, status=400)
-
-
-@permission_required("accounts.view_projectaccount", raise_exception=True)
-def project_account_list(request):
-    """All project accounts with their status."""
-    page = Paginator(selectors.project_accounts(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "accounts/projectaccount_list.html", {"page": page})
-
-
-@staff_required
-def replication_run_list(request):
-    """The global history of replication runs (none exist yet)."""
-    return render(request, "accounts/replicationrun_list.html")

@@ -200,6 +200,26 @@ def parse_record(
         http_url = URLValidator(schemes=["http", "https"], message="must be an http(s) URL")
         reader.check("endpointUrl", http_url, endpoint_url)
 
+    sign_in_template = reader.text(
+        data, "", "consoleSignInUrlTemplate", required=False,
+        max_length=patterns.MAX_CONSOLE_SIGN_IN_URL_TEMPLATE,
+    )  # fmt: skip
+    if sign_in_template:
+        reader.check(
+            "consoleSignInUrlTemplate", patterns.validate_console_sign_in_url_template,
+            sign_in_template,
+        )  # fmt: skip
+        valid = "consoleSignInUrlTemplate" not in reader.errors
+        if (
+            valid
+            and data.get("identityProvider") is None
+            and "provider_arn" in patterns.console_sign_in_placeholders(sign_in_template)
+        ):
+            reader.error(
+                "consoleSignInUrlTemplate",
+                "uses {provider_arn}, but the platform has no identityProvider",
+            )
+
     record = PlatformRecord(
         platform=platform,
         region=region,
@@ -235,6 +255,7 @@ def parse_record(
         external_avm_timeout_minutes=reader.integer(
             data, "", "externalAvmTimeoutMinutes", 60, 1, MAX_TIMEOUT_MINUTES
         ),
+        console_sign_in_url_template=sign_in_template,
         warnings=tuple(warnings),
     )
     if reader.errors:

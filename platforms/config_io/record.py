@@ -29,6 +29,7 @@ RECORD_KEYS = (
     "privilegedExternalId", "enforceAccountAlias", "customerIdentifierLength",
     "projectIdentifierLength", "tagPrefix", "identityProvider", "landingZones",
     "accountCreationConcurrency", "endpointUrl", "externalAvmTimeoutMinutes",
+    "consoleSignInUrlTemplate",
 )  # fmt: skip
 LANDING_ZONE_KEYS = (
     "identifier", "displayName", "targetOrganizationalUnit", "stackSetName", "stackSetRegion",
@@ -103,6 +104,7 @@ class PlatformRecord:
     account_creation_concurrency: int = MAX_ACCOUNT_CREATION_CONCURRENCY
     endpoint_url: str = ""
     external_avm_timeout_minutes: int = 60
+    console_sign_in_url_template: str = ""
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -157,6 +159,7 @@ class PlatformRecord:
             "accountCreationConcurrency": self.account_creation_concurrency,
             "endpointUrl": self.endpoint_url or None,
             "externalAvmTimeoutMinutes": self.external_avm_timeout_minutes,
+            "consoleSignInUrlTemplate": self.console_sign_in_url_template or None,
         }
 
     def keeping_secrets_of(self, stored: PlatformRecord | None) -> PlatformRecord:
@@ -243,6 +246,7 @@ def record_of(platform) -> PlatformRecord:
         account_creation_concurrency=platform.account_creation_concurrency,
         endpoint_url=platform.endpoint_url,
         external_avm_timeout_minutes=platform.external_avm_timeout_minutes,
+        console_sign_in_url_template=platform.console_sign_in_url_template,
     )
 
 

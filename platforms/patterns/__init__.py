@@ -21,6 +21,7 @@ Import everything from `platforms.patterns`; the modules of the package split it
 - `placeholders`: NameContext, the account name and the parsing of both placeholder syntaxes;
 - `rendering`: rendering templates and patterns, their worst cases, and their validation;
 - `documents`: CloudFormation templates and SAML metadata;
+- `sign_in`: the console sign-in URL template (`{account_id}`, `{role_name}`, … placeholders);
 - `_messages`: pieces of validation messages the others share.
 """
 
@@ -73,6 +74,13 @@ from .resources import (
     validate_tag_prefix,
     validate_target_ou,
 )
+from .sign_in import (
+    CONSOLE_SIGN_IN_PLACEHOLDERS,
+    MAX_CONSOLE_SIGN_IN_URL_TEMPLATE,
+    console_sign_in_placeholders,
+    render_console_sign_in_url,
+    validate_console_sign_in_url_template,
+)
 
 __all__ = [
     "cloudformation_parameters",
@@ -121,4 +129,10 @@ __all__ = [
     "MAX_SAML_METADATA",
     "validate_cloudformation_template",
     "validate_saml_metadata",
+    # sign_in
+    "CONSOLE_SIGN_IN_PLACEHOLDERS",
+    "MAX_CONSOLE_SIGN_IN_URL_TEMPLATE",
+    "console_sign_in_placeholders",
+    "render_console_sign_in_url",
+    "validate_console_sign_in_url_template",
 ]

@@ -91,7 +91,7 @@ def validate_platform_identifier(value: str) -> None:
         raise ValidationError("must not end with a hyphen", code="hyphen_at_end")
 
 
-_EXTERNAL_USER_ID = re.compile(r"[^\s]{1,254}")
+_EXTERNAL_USER_ID = re.compile(r"[^\s\x00-\x1f\x7f]{1,254}")
 
 
 def validate_external_user_id(value: str) -> None:

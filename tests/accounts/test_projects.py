@@ -240,3 +240,9 @@ def test_a_platform_in_use_cannot_be_deleted(web, platform):
     project_account_create(project=web, platform=platform, actor=None)
     with pytest.raises(PlatformInUse, match="1 project account"):
         platform_delete(platform=platform, actor=None)
+
+
+def test_it_refuses_a_user_id_with_control_characters(web, admin_role):
+    assert "user" in field_errors(
+        binding_create, project=web, user="a\x00b@example.com", role=admin_role, actor=None
+    )

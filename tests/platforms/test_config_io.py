@@ -47,7 +47,9 @@ def test_it_reads_the_same_record_from_dhall(page_record):
 
 def test_it_round_trips_the_complete_example(example_record):
     exported = parse_record(example_record).as_dict()
-    assert list(exported) == list(example_record)
+    # The shared example predates consoleSignInUrlTemplate: export adds it, last, as null.
+    assert list(exported) == [*example_record, "consoleSignInUrlTemplate"]
+    assert exported["consoleSignInUrlTemplate"] is None
     for key in set(example_record) - {"meshfedServiceUser", "privilegedExternalId"}:
         assert exported[key] == example_record[key], key
     assert "fingerprint" in exported["privilegedExternalId"]
@@ -217,3 +219,114 @@ def test_it_explains_a_missing_dhall_binding(monkeypatch):
     monkeypatch.setitem(sys.modules, "dhall", None)
     with pytest.raises(config_io.RecordFileError, match=r"pip install -e '\.\[dhall\]'"):
         config_io.load_record_text("{=}", filename="x.dhall")
+
+
+# --- consoleSignInUrlTemplate ------------------------------------------------------------------
+
+SIGN_IN_TEMPLATE = (
+    "https://idp.example.com/aws/sign-in?role={role_arn}&provider={provider_arn}&acct={account_id}"
+)
+
+
+def test_it_round_trips_a_console_sign_in_url_template(example_record):
+    example_record["consoleSignInUrlTemplate"] = SIGN_IN_TEMPLATE
+    record = parse_record(example_record)
+    exported = record.as_dict()
+    assert exported["consoleSignInUrlTemplate"] == SIGN_IN_TEMPLATE
+    assert list(exported) == list(config_io.RECORD_KEYS)
+    assert parse_record(exported, stored=record) == record
+
+
+def test_it_stores_and_exports_the_console_sign_in_url_template(example_record, location):
+    from platforms.services import platform_apply
+
+    example_record["consoleSignInUrlTemplate"] = SIGN_IN_TEMPLATE
+    applied = platform_apply(location=location, record=parse_record(example_record), actor=None)
+    applied.platform.refresh_from_db()
+    assert applied.platform.console_sign_in_url_template == SIGN_IN_TEMPLATE
+    exported = config_io.record_of(applied.platform).as_dict()
+    assert exported["consoleSignInUrlTemplate"] == SIGN_IN_TEMPLATE
+
+
+def test_it_clears_the_console_sign_in_url_template_on_import(example_record, location):
+    from platforms.services import platform_apply
+
+    example_record["consoleSignInUrlTemplate"] = SIGN_IN_TEMPLATE
+    platform_apply(location=location, record=parse_record(example_record), actor=None)
+    example_record["consoleSignInUrlTemplate"] = None
+    platform = platform_apply(
+        location=location, record=parse_record(example_record), actor=None
+    ).platform
+    platform.refresh_from_db()
+    assert platform.console_sign_in_url_template == ""
+    assert config_io.record_of(platform).as_dict()["consoleSignInUrlTemplate"] is None
+
+
+@pytest.mark.parametrize(
+    ("template", "words"),
+    [
+        ("https://idp.example.com/{account}", "{account}"),
+        ("https://idp.example.com/{account_id", "not closed"),
+        ("https://idp.example.com/account_id}", "without '{'"),
+        ("https://idp.example.com/{}", "empty placeholder"),
+        ("https://idp.example.com/{role_name:%s}", "{role_name:%s}"),
+        ("http://idp.example.com/{account_id}", "https://"),
+        ("ftp://idp.example.com/{account_id}", "https://"),
+        ("{alias}.signin.aws.amazon.com", "https://"),
+        ("https://bad host/{account_id}", "valid URL"),
+        ("https://idp.example.com/" + "a" * 2000, "at most"),
+        (42, "text"),
+    ],
+)  # fmt: skip
+def test_it_refuses_an_invalid_console_sign_in_url_template(example_record, template, words):
+    example_record["consoleSignInUrlTemplate"] = template
+    errors = errors_of(example_record)
+    assert list(errors) == ["consoleSignInUrlTemplate"], errors
+    assert words.lower() in errors["consoleSignInUrlTemplate"][0].lower()
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "https://{alias}.signin.aws.amazon.com/console",
+        "https://signin.aws.amazon.com/switchrole?account={account_id}&roleName={role_name}",
+        "http://localhost:8000/sign-in/{platform}/{account_id}",
+        "https://portal.example.com/aws",
+    ],
+)
+def test_it_accepts_a_console_sign_in_url_template(example_record, template):
+    example_record["consoleSignInUrlTemplate"] = template
+    assert parse_record(example_record).console_sign_in_url_template == template
+
+
+def test_it_refuses_provider_arn_without_an_identity_provider(example_record):
+    example_record["identityProvider"] = None
+    example_record["consoleSignInUrlTemplate"] = SIGN_IN_TEMPLATE
+    assert "identityProvider" in errors_of(example_record)["consoleSignInUrlTemplate"][0]
+
+
+def test_it_puts_a_console_sign_in_url_template_error_on_its_form_field(client, alice, location):
+    from .test_views import post_data
+
+    client.force_login(alice)
+    fields = {"console_sign_in_url_template": "https://idp.example.com/{acount_id}"}
+    response = client.post("/platforms/new/", post_data(fields=fields))
+    assert response.status_code == 400
+    errors = response.context["editor"].form.errors
+    assert "{acount_id}" in errors["console_sign_in_url_template"][0]
+
+
+def test_it_saves_the_console_sign_in_url_template_from_the_form(client, alice, location):
+    from platforms.models import PlatformInstance
+
+    from .test_views import post_data
+
+    client.force_login(alice)
+    fields = {"console_sign_in_url_template": "https://{alias}.signin.aws.amazon.com/console"}
+    response = client.post("/platforms/new/", post_data(fields=fields))
+    assert response.status_code == 302
+    platform = PlatformInstance.objects.get()
+    assert platform.console_sign_in_url_template == fields["console_sign_in_url_template"]
+    assert "{alias}.signin.aws.amazon.com" in client.get(response["Location"]).content.decode()
+    edit = client.get(f"{response['Location']}edit/").content.decode()
+    assert 'value="https://{alias}.signin.aws.amazon.com/console"' in edit

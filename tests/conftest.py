@@ -114,3 +114,7 @@ def run_manage(*args: str, env: dict | None = None, timeout: float = 60):
         text=True,
         timeout=timeout,
     )
+
+
+from tests.accounts.conftest import acme  # noqa: E402,F401
+from tests.platforms.conftest import example_record, location, metadata_xml, platform  # noqa: E402,F401

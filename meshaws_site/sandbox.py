@@ -343,6 +343,23 @@ def _write_private(path: Path, text: str) -> None:
 SANDBOX_PLATFORM, SANDBOX_LOCATION = "sandbox", "local"
 
 
+def sample_saml_metadata() -> str:
+    """SAML metadata of a made-up identity provider, so that sandbox roles get their trust."""
+    certificate = "MIIC" + "A" * 900 + "=="  # a placeholder; the emulator checks no signature
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        'entityID="https://idp.sandbox.invalid/saml/metadata">'
+        '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
+        f"<ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data>"
+        "</ds:KeyInfo></md:KeyDescriptor>"
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+        'Location="https://idp.sandbox.invalid/saml/sso"/>'
+        "</md:IDPSSODescriptor></md:EntityDescriptor>\n"
+    )
+
+
 def platform_record(state: SandboxState) -> dict:
     """A platform record (the import format) that points at this sandbox emulator."""
     return {
@@ -386,6 +403,7 @@ def platform_record(state: SandboxState) -> dict:
         "accountAliasPattern": "sandbox-<customer>-<project>",
         "privilegedExternalId": state.privileged_external_id,
         "tagPrefix": "meshaws:",
+        "identityProvider": {"name": "sandbox-idp", "metadataDocument": sample_saml_metadata()},
         "landingZones": [
             {
                 "identifier": "default",

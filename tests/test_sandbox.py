@@ -177,3 +177,5 @@ def test_it_configures_a_platform_that_replicates_into_the_sandbox(bootstrap):
     )
     account = project_account_create(project=project, platform=applied.platform, actor=None)
     assert run_to_end(account.runs.get().pk)[0] == "succeeded"
+    roles = account.runs.get().steps.get(name="roles")
+    assert roles.status == "changed" and "created ProjectAdmin" in roles.remark

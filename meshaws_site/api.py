@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework import parsers, status
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
+
+from .storable import unstorable_text
 
 
 class RolePermissions(DjangoModelPermissions):
@@ -26,6 +28,21 @@ class RolePermissions(DjangoModelPermissions):
         "PATCH": ["%(app_label)s.change_%(model_name)s"],
         "DELETE": ["%(app_label)s.delete_%(model_name)s"],
     }
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing text no database stores (NUL, lone surrogates) by path,
+    and nesting too deep for Python's decoder."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the body nests too deeply") from None
+        problem = unstorable_text(data)
+        if problem is not None:
+            raise ParseError(f"JSON parse error - {problem}")
+        return data
 
 
 class Pages(PageNumberPagination):

@@ -1,5 +1,6 @@
 """meshaws settings: one module, every value read from the environment (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
+    "csp",
+    "axes",
     "meshaws_site",
     "platforms",
     "audit",
@@ -47,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "meshaws_site.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "meshaws_site.urls"
@@ -100,6 +106,9 @@ RQ_QUEUES = {
     "replication": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900},
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900},
 }
+# A running run whose worker died is re-claimed once this lease has expired (the sweep queues
+# it again); longer than one attempt of a run may take, like the job timeout above.
+MESHAWS_RUN_LEASE_SECONDS = env.int("MESHAWS_RUN_LEASE_SECONDS", default=900)
 
 # Secrets in the database are encrypted with the first key; every key decrypts, so a new key
 # goes first and old ones stay until re-encrypted (cryptography's MultiFernet).
@@ -118,11 +127,20 @@ MESHAWS_SANDBOX_PORT = env.int("MESHAWS_SANDBOX_PORT", default=5010)
 MESHAWS_SANDBOX_REGION = env.str("MESHAWS_SANDBOX_REGION", default="eu-central-1")
 MESHAWS_SANDBOX_STATE_FILE = VAR_DIR / "sandbox.json"
 
+# Seconds between polls of an account creation (AWS takes minutes; benchmarks use less); the
+# wait grows 1.5-fold per attempt, up to 8 times this.
+MESHAWS_CREATION_POLL_SECONDS = env.float("MESHAWS_CREATION_POLL_SECONDS", default=15.0)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: it refuses a locked-out username+address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -138,6 +156,11 @@ REST_FRAMEWORK = {
         "meshaws_site.api.RolePermissions",
     ],
     "DEFAULT_PAGINATION_CLASS": "meshaws_site.api.Pages",
+    "DEFAULT_PARSER_CLASSES": [
+        "meshaws_site.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "meshaws_site.api.handle_exception",
@@ -178,6 +201,38 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # the forms carry the token; no script reads the cookie
+# HTTPS only, in production: browsers remember it for a year (subdomains too), and plain HTTP
+# is redirected, except the health check that load balancers probe over HTTP.
+SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_SSL_REDIRECT = not DEBUG and env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# No inline script or style anywhere (htmx's own indicator style is switched off in base.html);
+# only the API docs page relaxes style-src (meshaws_site/urls.py), and the job dashboard allows
+# django-rq's own inline blocks by hash (meshaws_site/security.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Sign-in rate limiting (django-axes): after this many failures for one username from one
+# address, that pair is refused (429, the lockout page) until the cool-off has passed.
+AXES_FAILURE_LIMIT = env.int("MESHAWS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("MESHAWS_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "meshaws_site.security.lockout_response"
 
 LOGGING = {
     "version": 1,

@@ -26,6 +26,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False  # the test client and live server speak plain HTTP
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Serve static files from the source folders, as in development (no collectstatic in tests).
 WHITENOISE_AUTOREFRESH = True

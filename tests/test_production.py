@@ -37,6 +37,8 @@ def production_env(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path}/production.sqlite3",
         REDIS_URL=settings.REDIS_URL,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        # Plain HTTP on loopback, with no TLS proxy in front to redirect to.
+        DJANGO_SECURE_SSL_REDIRECT="false",
     )
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):

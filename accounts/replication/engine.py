@@ -7,6 +7,8 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -18,8 +20,6 @@ from .steps import STEPS, RunContext, StepFailed, StepResult, StepWaiting
 
 logger = logging.getLogger(__name__)
 
-# How long a worker may hold a running run before another may re-claim it (a crashed worker).
-LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 20
 RETRY_BASE = timedelta(seconds=5)
 RETRY_MAX = timedelta(minutes=5)
@@ -29,6 +29,11 @@ def retry_delay(attempt: int) -> timedelta:
     """Exponential back-off with full jitter, for a transient failure of attempt `attempt`."""
     ceiling = min(RETRY_BASE * (2 ** max(attempt - 1, 0)), RETRY_MAX)
     return timedelta(seconds=random.uniform(ceiling.total_seconds() / 2, ceiling.total_seconds()))  # noqa: S311
+
+
+def lease() -> timedelta:
+    """How long a worker may hold a running run before another may re-claim it (it crashed)."""
+    return timedelta(seconds=settings.MESHAWS_RUN_LEASE_SECONDS)
 
 
 def claim(run_id) -> ReplicationRun | None:
@@ -43,7 +48,7 @@ def claim(run_id) -> ReplicationRun | None:
         .update(
             status=ReplicationRun.Status.RUNNING,
             attempt=F("attempt") + 1,
-            lease_expires_at=now + LEASE,
+            lease_expires_at=now + lease(),
             next_attempt_at=None,
         )
     )
@@ -61,11 +66,33 @@ def claim(run_id) -> ReplicationRun | None:
 def _record(
     run: ReplicationRun, position: int, name: str, started, calls, status, remark, detail=""
 ):
-    ReplicationStep.objects.create(
-        run=run, attempt=run.attempt, position=position, name=name, status=status,
-        started_at=started, finished_at=timezone.now(), remark=remark, detail=detail,
-        aws_calls=[call.as_dict() for call in calls],
-    )  # fmt: skip
+    try:
+        ReplicationStep.objects.create(
+            run=run, attempt=run.attempt, position=position, name=name, status=status,
+            started_at=started, finished_at=timezone.now(), remark=remark, detail=detail,
+            aws_calls=[call.as_dict() for call in calls],
+        )  # fmt: skip
+    except DatabaseError as error:
+        _database_refused(run, name, error)
+        raise
+
+
+def _database_refused(run: ReplicationRun, step: str, error: DatabaseError) -> None:
+    """A step could not be recorded (a killed connection, a fail-over): fail the run visibly.
+
+    If the database does not answer on a fresh connection either, the run stays `running`
+    and its lease lets the sweep re-claim it once the database is back.
+    """
+    logger.error("replication run %s could not record step %s: %s", run.pk, step, error)
+    if not connection.in_atomic_block:
+        connection.close()  # a killed connection stays broken; the next query opens a new one
+    try:
+        _fail(
+            run, step, f"the database refused to record step {step} ({type(error).__name__}); "
+            "re-sync to retry",
+        )  # fmt: skip
+    except DatabaseError:
+        logger.exception("replication run %s left to its lease: the database is gone", run.pk)
 
 
 def _set_account_status(run: ReplicationRun, status: str) -> None:

@@ -15,8 +15,9 @@ QUEUE = "replication"
 
 
 def job_id(run_id, attempt: int = 0) -> str:
-    """The RQ job id of a run's attempt: the run's own UUID, then `<uuid>.<attempt>`."""
-    return str(run_id) if attempt == 0 else f"{run_id}.{attempt}"
+    """The RQ job id of a run's attempt: the run's own UUID, then `<uuid>_<attempt>`."""
+    # rq accepts only letters, digits, "_" and "-" in a job id.
+    return str(run_id) if attempt == 0 else f"{run_id}_{attempt}"
 
 
 def enqueue(run: ReplicationRun) -> None:
@@ -72,6 +73,6 @@ def sweep_overdue_runs() -> int:
     queue = django_rq.get_queue(QUEUE)
     count = 0
     for run in overdue:
-        queue.enqueue(run_replication, str(run.pk), job_id=f"{run.pk}.sweep.{int(now.timestamp())}")
+        queue.enqueue(run_replication, str(run.pk), job_id=f"{run.pk}_sweep_{int(now.timestamp())}")
         count += 1
     return count

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from meshaws_site.storable import unstorable_text
+
 from .record import PlatformRecord
 
 
@@ -16,13 +18,21 @@ class RecordFileError(Exception):
 def load_record_text(text: str, *, filename: str) -> Any:
     """The data in a platform file: JSON, or Dhall when the name ends in .dhall."""
     if Path(filename).suffix.lower() == ".dhall":
-        return _load_dhall(text)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RecordFileError(
-            f"{filename} is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-        ) from None
+        data = _load_dhall(text)
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise RecordFileError(
+                f"{filename} is not valid JSON: {error.msg} (line {error.lineno}, column "
+                f"{error.colno})"
+            ) from None
+        except RecursionError:
+            raise RecordFileError(f"{filename}: nests too deeply to be a platform record") from None
+    problem = unstorable_text(data)
+    if problem is not None:
+        raise RecordFileError(f"{problem} ({filename})")
+    return data
 
 
 def _load_dhall(text: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -82,4 +83,6 @@ class _Reader:
 def _join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
+    if not key.strip():  # a blank key would leave the path empty or invisible: quote it
+        return f"{path}[{json.dumps(key)}]"
     return f"{path}.{key}" if path else key

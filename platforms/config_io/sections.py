@@ -81,7 +81,8 @@ def _read_policy_arns(reader: _Reader, value: Mapping, path: str) -> tuple[str, 
             _join(path, "policyArns"),
             f"has {len(arns)} policies; AWS attaches at most {MAX_POLICIES_PER_ROLE} to a role",
         )
-    if len(set(arns)) != len(arns):
+    texts = [arn for arn in arns if isinstance(arn, str)]  # the others are reported below
+    if len(set(texts)) != len(texts):
         reader.error(_join(path, "policyArns"), "names a policy twice")
     for arn, arn_path in zip(arns, arn_paths, strict=True):
         if not isinstance(arn, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -9,11 +10,26 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as defused_element_tree
 from django.core.exceptions import ValidationError
 
+from ._messages import _describe
+
 # --- documents: CloudFormation templates and SAML metadata ---------------------------------
 
 # AWS's limits: a template body in a request, and SAMLMetadataDocument (1,000-10,000,000).
 MAX_TEMPLATE_BODY = 51_200
 MIN_SAML_METADATA, MAX_SAML_METADATA = 1_000, 10_000_000
+
+
+# Lone surrogates (JSON's "\ud800" escape makes them) have no UTF-8: no parser takes them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_encodable(document: str) -> None:
+    found = _SURROGATE.search(document)
+    if found is not None:
+        raise ValidationError(
+            f"contains {_describe(found[0])}, which is not a Unicode character",
+            code="invalid_unicode",
+        )
 
 
 class _CloudFormationLoader(yaml.SafeLoader):
@@ -33,6 +49,7 @@ _CloudFormationLoader.add_multi_constructor("!", _any_tag)
 
 def validate_cloudformation_template(template: str) -> None:
     """A CloudFormation template in YAML or JSON with a non-empty `Resources` mapping."""
+    _check_encodable(template)
     if len(template.encode()) > MAX_TEMPLATE_BODY:
         raise ValidationError(
             f"is {len(template.encode())} bytes; CloudFormation accepts at most "
@@ -48,6 +65,8 @@ def validate_cloudformation_template(template: str) -> None:
             f"is not valid YAML or JSON{at}: {getattr(error, 'problem', None) or error}",
             code="template_syntax",
         ) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise ValidationError("nests too deeply to be a template", code="template_syntax") from None
     if not isinstance(document, dict):
         raise ValidationError("must be a CloudFormation template (a mapping)", code="template")
     resources = document.get("Resources")
@@ -65,6 +84,7 @@ def validate_cloudformation_template(template: str) -> None:
 
 def validate_saml_metadata(document: str) -> None:
     """SAML 2.0 metadata: well-formed XML whose root is an EntityDescriptor, AWS's size range."""
+    _check_encodable(document)
     if not MIN_SAML_METADATA <= len(document) <= MAX_SAML_METADATA:
         raise ValidationError(
             f"has {len(document)} characters; AWS accepts SAML metadata of "

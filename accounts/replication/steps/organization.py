@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,8 +16,9 @@ from platforms.models import PlatformInstance
 
 from .base import RunContext, StepFailed, StepResult, StepWaiting
 
-CREATION_POLL = timedelta(seconds=15)
-CREATION_POLL_MAX = timedelta(minutes=2)
+# The first wait between creation polls is settings.MESHAWS_CREATION_POLL_SECONDS (15 s);
+# each attempt waits 1.5 times longer, at most 8 times the first wait (2 minutes by default).
+CREATION_POLL_MAX_FACTOR = 8
 # AWS's reasons for a failed CreateAccount, in words an operator can act on.
 CREATE_FAILURES = {
     "EMAIL_ALREADY_EXISTS": "the e-mail {email} belongs to an AWS account outside this "
@@ -32,7 +34,8 @@ CREATE_FAILURES = {
 
 
 def _poll_delay(ctx: RunContext) -> timedelta:
-    return min(CREATION_POLL * (1.5 ** max(ctx.attempt - 1, 0)), CREATION_POLL_MAX)
+    poll = timedelta(seconds=settings.MESHAWS_CREATION_POLL_SECONDS)
+    return min(poll * (1.5 ** max(ctx.attempt - 1, 0)), poll * CREATION_POLL_MAX_FACTOR)
 
 
 def validate(ctx: RunContext) -> StepResult:

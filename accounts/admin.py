@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from .models import ProjectAccount, ReplicationRun, ReplicationStep
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Accounts change through the services and history is append-only: the admin only shows."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProjectAccount)
+class ProjectAccountAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "aws_account_id", "status", "last_run_at", "deleted_at")
+    list_filter = ("status",)
+    list_select_related = ("project__customer", "platform__location")
+    search_fields = ("email", "alias", "aws_account_id", "name")
+
+
+@admin.register(ReplicationRun)
+class ReplicationRunAdmin(ReadOnlyAdmin):
+    list_display = ("id", "account", "trigger", "status", "attempt", "created_at", "finished_at")
+    list_filter = ("status", "trigger")
+    list_select_related = ("account__project__customer", "account__platform__location")
+
+
+@admin.register(ReplicationStep)
+class ReplicationStepAdmin(ReadOnlyAdmin):
+    list_display = ("run_id", "attempt", "position", "name", "status", "started_at")
+    list_filter = ("status", "name")

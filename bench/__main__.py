@@ -23,6 +23,12 @@ def _workers(text: str) -> list[int]:
     return counts
 
 
+def _tag(text: str) -> str:
+    if text and not text.replace("-", "").isalnum():
+        raise argparse.ArgumentTypeError("letters, digits and dashes")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -44,6 +50,9 @@ def parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--keep-database", action="store_true", help="do not drop the bench database at the end"
+    )
+    parser.add_argument(
+        "--tag", default="", type=_tag, help="write var/bench/<benchmark>-<tag>.json instead"
     )
     vending = parser.add_argument_group("vending throughput")
     vending.add_argument(
@@ -103,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     environment = common.BenchEnvironment(
         options.database_url, options.redis_url, options.poll_seconds
     )
+    common.TAG = options.tag
     started = time.monotonic()
     common.create_database(environment.database_url)
     try:

@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import time
 import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -274,11 +272,3 @@ def table(title: str, header: list[str], rows: list[list[object]]) -> str:
 
 def show(text: str) -> None:
     print(text, flush=True)
-
-
-def elapsed(started: float) -> float:
-    return time.monotonic() - started
-
-
-def have(program: str) -> bool:
-    return shutil.which(program) is not None

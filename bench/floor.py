@@ -34,7 +34,8 @@ DESCRIBE = "organizations:DescribeCreateAccountStatus"
 
 
 def template_from(sequences: dict) -> list[str]:
-    """The shortest recorded sequence with exactly one CreateAccount, pages collapsed."""
+    """The shortest recorded sequence (of a ready account) with one CreateAccount, pages
+    collapsed."""
     candidates = [ops for ops in sequences.values() if ops.count(CREATE) == 1]
     if not candidates:
         raise SystemExit("bench: no recorded account created exactly one AWS account")

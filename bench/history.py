@@ -245,14 +245,24 @@ def _get(client, url: str) -> float:
     return seconds
 
 
-def _queries(client, url: str) -> int:
+def _queries(client, url: str) -> tuple[int, float]:
+    """How many queries answering `url` takes, and their milliseconds in the database."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as captured:
+    spent: list[float] = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timed):
         _get(client, url)
-    # Counted now: the next request empties the connection's query log (reset_queries).
-    return len(captured)
+    # Read now: the next request empties the connection's query log (reset_queries).
+    return len(captured), round(sum(spent) * 1000, 1)
 
 
 def _follow_older(client, url: str, pages: int) -> tuple[str, int]:
@@ -370,8 +380,9 @@ def measure(large: dict, *, small_scale: float, repeat: int, database_url: str) 
                 site.use()
                 client, url = site.pages[page]
                 _get(client, url)  # warm: the first request of a page fills caches
+                queries, sql_ms = _queries(client, url)
                 results[name][page] = {
-                    "url": url, "queries": _queries(client, url),
+                    "url": url, "queries": queries, "sql_ms": sql_ms,
                     "table_rows": _table_rows(client, url),
                 }  # fmt: skip
                 if page in site.depth:
@@ -406,8 +417,9 @@ def report(measured: dict) -> dict:
         page["ratio_to_small"] = round(page["median_ms"] / base["median_ms"], 2)
         label = f"{name} ({page['depth']}/{base['depth']} older)" if "depth" in page else name
         rows.append([
-            label, page["table_rows"], page["queries"], page["median_ms"], page["p95_ms"],
-            base["table_rows"], base["queries"], base["median_ms"], page["ratio_to_small"],
+            label, page["table_rows"], page["queries"], page["sql_ms"], page["median_ms"],
+            page["p95_ms"], base["table_rows"], base["queries"], base["sql_ms"],
+            base["median_ms"], page["ratio_to_small"],
         ])  # fmt: skip
     data, few = big["dataset"], small["dataset"]
     common.show(
@@ -419,10 +431,12 @@ def report(measured: dict) -> dict:
                 "page",
                 "rows",
                 "queries",
+                "SQL ms",
                 "median ms",
                 "p95 ms",
                 "small: rows",
                 "queries",
+                "SQL ms",
                 "median ms",
                 "ratio",
             ],  # fmt: skip

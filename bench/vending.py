@@ -3,8 +3,9 @@
 For each worker count W: a fresh emulator whose creations take K polls, the sandbox bootstrap
 and platform, N projects enabled on it in one transaction (their runs queued at commit), and
 W `manage.py rqworker --with-scheduler` processes (SimpleWorker) until every account is ready
-or failed. Every 0.2 s the database is sampled for creations in flight (accounts with a
-create request and no account id yet), against the platform's limit.
+or failed, or the time limit (--vending-seconds) has passed. Every 0.2 s the database is
+sampled for creations in flight (accounts with a create request and no account id yet),
+against the platform's limit; worker CPU time is read from the processes (psutil).
 
 The floor is `bench.floor`: plain boto3 issuing the calls of a recorded account, for as many
 accounts, 5 creations at a time, polling at the same interval, against a fresh emulator.
@@ -234,7 +235,8 @@ def run_variant(environment: common.BenchEnvironment, *, workers: int, accounts:
         "worker_cpu_seconds": round(cpu_seconds, 1),
         "worker_cpu_seconds_per_ready_account": round(cpu_seconds / max(ready, 1), 3),
         "operations": dict(operations.most_common()),
-        "_sequences": sequences,
+        # The floor replays a ready account's calls (an unfinished one stops half-way).
+        "_sequences": {k: v for k, v in sequences.items() if k in ready_ids},
     }
 
 

@@ -143,7 +143,7 @@ def execute(run_id, *, schedule: Callable[[ReplicationRun, timedelta], None]) ->
                 result: StepResult = step(context)
             except StepWaiting as waiting:
                 _record(run, position, name, started, calls, "waiting", waiting.remark)
-                if run.attempt >= MAX_ATTEMPTS:
+                if run.attempt >= MAX_ATTEMPTS and not waiting.queued:
                     _fail(run, name, f"gave up after {run.attempt} attempts: {waiting.remark}")
                     return ReplicationRun.Status.FAILED
                 _park(run, waiting.retry_in, schedule)

@@ -277,3 +277,21 @@ def test_a_changed_template_updates_the_stack_set_once(enable, project, sandbox_
         ]
         assert set(writes) <= {"UpdateStackSet"}
     assert updates == ["UpdateStackSet"]
+
+
+def test_an_account_queued_for_a_creation_slot_costs_no_aws_call_and_never_gives_up(enable, project, slow_creation, sandbox_platform):
+    from accounts.replication import engine
+    from platforms.models import PlatformInstance
+
+    PlatformInstance.objects.filter(pk=sandbox_platform.pk).update(account_creation_concurrency=1)
+    slow_creation["polls"] = 10_000  # the first creation never finishes during this test
+    first, first_run = enable()
+    assert engine.execute(first_run.pk, schedule=lambda run, delay: None) == "waiting"
+    other = project_create(customer=project.customer, identifier="queued", actor=None)
+    _, queued_run = enable(target=other)
+    for _ in range(engine.MAX_ATTEMPTS + 3):
+        assert engine.execute(queued_run.pk, schedule=lambda run, delay: None) == "waiting"
+    queued_run.refresh_from_db()
+    assert queued_run.status == "waiting" and queued_run.attempt > engine.MAX_ATTEMPTS
+    waits = queued_run.steps.filter(name="account")
+    assert all(step.aws_calls == [] and "queued" in step.remark for step in waits)

@@ -28,10 +28,12 @@ class StepResult:
 class StepWaiting(Exception):
     """AWS is still working (or not ready yet): the run is parked and tried again later."""
 
-    def __init__(self, remark: str, retry_in: timedelta) -> None:
+    def __init__(self, remark: str, retry_in: timedelta, *, queued: bool = False) -> None:
         super().__init__(remark)
         self.remark = remark
         self.retry_in = retry_in
+        # Waiting in line for a creation slot is not a failing attempt: it never gives up.
+        self.queued = queued
 
 
 class StepFailed(Exception):

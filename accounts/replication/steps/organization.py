@@ -88,6 +88,9 @@ def account(ctx: RunContext) -> StepResult:
         return StepResult("ok", f"account {ctx.account_id} exists")
     if ctx.account.create_request_id:
         return _follow_request(ctx, org, ctx.account.create_request_id)
+    # A full creation gate is checked here first, in the database, so that queued accounts
+    # cost no AWS calls while they wait; _create checks it again under the lock.
+    _wait_for_a_creation_slot(ctx, PlatformInstance.objects.get(pk=ctx.account.platform_id))
     for existing in aws.paginate(org, "list_accounts", "Accounts"):
         if existing["Email"].lower() == ctx.desired.email.lower():
             ctx.save_account(aws_account_id=existing["Id"])
@@ -102,24 +105,30 @@ def account(ctx: RunContext) -> StepResult:
     return _create(ctx, org)
 
 
+def _wait_for_a_creation_slot(ctx: RunContext, platform: PlatformInstance) -> None:
+    """Raise StepWaiting (queued) while the platform has its limit of creations in flight."""
+    in_flight = (
+        ProjectAccount.objects.filter(
+            platform=platform, aws_account_id__isnull=True, deleted_at__isnull=True
+        )
+        .exclude(create_request_id="")
+        .count()
+    )
+    if in_flight >= platform.account_creation_concurrency:
+        raise StepWaiting(
+            f"{in_flight} account creations are in flight on {platform.full_identifier} "
+            f"(at most {platform.account_creation_concurrency}); queued",
+            timedelta(seconds=settings.MESHAWS_CREATION_POLL_SECONDS),
+            queued=True,
+        )
+
+
 def _create(ctx: RunContext, org) -> StepResult:
     # The platform row lock makes "count the creations in flight, then start one" atomic
     # across workers; CreateAccount's request id is committed with it.
     with transaction.atomic():
         platform = PlatformInstance.objects.select_for_update().get(pk=ctx.account.platform_id)
-        in_flight = (
-            ProjectAccount.objects.filter(
-                platform=platform, aws_account_id__isnull=True, deleted_at__isnull=True
-            )
-            .exclude(create_request_id="")
-            .count()
-        )
-        if in_flight >= platform.account_creation_concurrency:
-            raise StepWaiting(
-                f"{in_flight} account creations are in flight on {platform.full_identifier} "
-                f"(at most {platform.account_creation_concurrency}); queued",
-                _poll_delay(ctx),
-            )
+        _wait_for_a_creation_slot(ctx, platform)
         status = aws.call(
             org, "create_account", Email=ctx.desired.email, AccountName=ctx.desired.name,
             RoleName=ctx.desired.access_role,

@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from meshaws_site.admin import ReadOnlyAdmin
+
 from .models import ProjectAccount, ReplicationRun, ReplicationStep
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Accounts change through the services and history is append-only: the admin only shows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProjectAccount)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from meshaws_site.admin import ReadOnlyAdmin
+
 from .models import LandingZone, Location, PlatformInstance, RoleMapping
 
 CIPHERTEXTS = (
@@ -7,19 +9,6 @@ CIPHERTEXTS = (
     "secret_key_ciphertext",
     "privileged_external_id_ciphertext",
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Platforms change through the services (validation, audit); the admin only shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Location)

@@ -119,6 +119,8 @@ class ProjectAccount(models.Model):
     # NULL, not "": many accounts have no id yet, and the unique constraint must allow that.
     aws_account_id = models.CharField(max_length=12, null=True, blank=True)  # noqa: DJ001
     create_request_id = models.CharField(max_length=100, blank=True)
+    # When CreateAccount was called (or the request adopted): status polls are timed from it.
+    creation_requested_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     last_run_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -18,6 +18,8 @@ class ReplicationRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "account", "trigger", "status", "attempt", "created_at", "finished_at")
     list_filter = ("status", "trigger")
     list_select_related = ("account__project__customer", "account__platform__location")
+    # The paginator counts the runs already; a second count of the whole history is not worth it.
+    show_full_result_count = False
 
 
 @admin.register(ReplicationStep)

@@ -191,6 +191,8 @@ class ReplicationRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Attempts of this run: transient failures and waits re-run it, each visible in its steps.
     attempt = models.PositiveIntegerField(default=0)
+    # Attempts that only found the creation gate full: they never count towards giving up.
+    waits_in_line = models.PositiveIntegerField(default=0)
     # When a waiting or retrying run is due again; a sweep re-enqueues overdue ones.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # While running: until when the worker that claimed it may hold it (re-claimed after).
@@ -217,10 +219,18 @@ class ReplicationRun(models.Model):
             models.Index(fields=["created_at", "id"], name="run_recent"),
             models.Index(fields=["status", "created_at"], name="run_status_recent"),
             models.Index(fields=["trigger", "created_at"], name="run_trigger_recent"),
+            # The dashboard: finished runs per day and each platform's latest failures, read
+            # from the index alone in ranges of finished_at.
+            models.Index(fields=["status", "finished_at"], name="run_status_finished"),
         ]
 
     def __str__(self) -> str:
         return f"run {self.id} of {self.account_id} ({self.status})"
+
+    @property
+    def counted_attempts(self) -> int:
+        """Attempts that count towards giving up (waits in line for a creation slot do not)."""
+        return self.attempt - self.waits_in_line
 
 
 class ReplicationStep(models.Model):

@@ -5,6 +5,12 @@ times 10,000 accounts, 200,000 runs, 1,000,000 steps and 100,000 audit events: 1
 per customer, one platform, runs spread over a year (every 50th run belongs to one busy
 account), 5 steps per run, 5% of runs failed, 1% of accounts with a run waiting.
 
+Whatever the scale, every measured page draws as many rows as it can show: at least 60
+accounts, 60 failed runs, 60 audit events and 40 runs of the busy account. So the small
+dataset (scale 0.001: 200 runs, 1,000 steps) has 60 accounts, every 3rd run failed and every
+5th run on the busy account, and a page's time there is that of the same rows on a short
+history.
+
 Each page is requested in this process through Django's test Client, signed in as an auditor
 (the admin as a superuser): one request counts the queries (CaptureQueriesContext), then
 `--repeat` requests are timed (server time: from the request to the rendered response). The
@@ -22,9 +28,13 @@ import tracemalloc
 from . import common
 
 FULL = {"accounts": 10_000, "runs": 200_000, "steps": 1_000_000, "audit_events": 100_000}
-SMALL_SCALE = 0.001  # 10 accounts, 200 runs, 1,000 steps, 100 audit events
+SMALL_SCALE = 0.001  # 60 accounts, 200 runs (67 failed, 40 busy), 1,000 steps, 100 audit events
 ACCOUNTS_PER_CUSTOMER = 100
 BUSY_EVERY = 50  # every 50th run belongs to the busy account
+FAILED_EVERY = 20  # 5% of runs failed
+# Rows a page shows (50 accounts, runs or events; 20 runs on an account page), and then some,
+# so that no dataset compares a short page with a full one.
+FULL_PAGE, BUSY_RUNS = 60, 40
 DEEP_PAGES = 50
 OLDER_LINK = re.compile(r'<a href="([^"]*)" rel="next"')
 AUDITOR, SUPERUSER = "bench-auditor", "bench-admin"
@@ -47,12 +57,16 @@ STEP_ROWS = [
 
 
 def sizes(scale: float) -> dict[str, int]:
-    accounts = max(1, round(FULL["accounts"] * scale))
+    """Rows per table at `scale`, and how often a run fails or belongs to the busy account."""
+    accounts = max(FULL_PAGE, round(FULL["accounts"] * scale))
+    runs = max(1, round(FULL["runs"] * scale))
     return {
         "accounts": accounts,
         "customers": max(1, round(accounts / ACCOUNTS_PER_CUSTOMER)),
-        "runs": max(1, round(FULL["runs"] * scale)),
-        "audit_events": max(1, round(FULL["audit_events"] * scale)),
+        "runs": runs,
+        "audit_events": max(FULL_PAGE, round(FULL["audit_events"] * scale)),
+        "failed_every": max(1, min(FAILED_EVERY, runs // FULL_PAGE)),
+        "busy_every": max(1, min(BUSY_EVERY, runs // BUSY_RUNS)),
     }
 
 
@@ -116,7 +130,9 @@ def generate(scale: float) -> dict:
     params = {
         "now": now, "customers": size["customers"], "per_customer": per_customer,
         "platform": platform.pk, "zone": zone.pk, "runs": size["runs"],
-        "events": size["audit_events"], "operator": operator.pk, "busy_every": BUSY_EVERY,
+        "events": size["audit_events"], "operator": operator.pk,
+        "busy_every": size["busy_every"], "failed_every": size["failed_every"],
+        "failed_at": 7 % size["failed_every"],
     }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(
@@ -156,23 +172,24 @@ def generate(scale: float) -> dict:
         cursor.execute(
             """INSERT INTO accounts_replicationrun (id, account_id, trigger, status, created_at,
                 started_at, finished_at, attempt, error, error_step, error_operation,
-                error_code, requested_by_id, next_attempt_at, lease_expires_at)
+                error_code, requested_by_id, next_attempt_at, lease_expires_at, waits_in_line)
             SELECT gen_random_uuid(),
                 CASE WHEN i %% %(busy_every)s = 0 OR %(others)s = 0 THEN %(first)s
                     ELSE %(first)s + 1 + (i %% %(others)s) END,
                 (ARRAY['account_created', 'configuration_changed', 'bindings_changed',
                     'project_changed', 'resync', 'schedule', 'command'])[1 + i %% 7],
-                CASE WHEN i %% 20 = 7 THEN 'failed' ELSE 'succeeded' END,
+                CASE WHEN failed THEN 'failed' ELSE 'succeeded' END,
                 at, at + interval '1 second', at + (2 + i %% 90) * interval '1 second',
                 1 + (i %% 3 = 0)::int,
-                CASE WHEN i %% 20 = 7 THEN 'TagResource failed with AccessDenied: the role '
+                CASE WHEN failed THEN 'TagResource failed with AccessDenied: the role '
                     'may not tag accounts' ELSE '' END,
-                CASE WHEN i %% 20 = 7 THEN 'tags' ELSE '' END,
-                CASE WHEN i %% 20 = 7 THEN 'TagResource' ELSE '' END,
-                CASE WHEN i %% 20 = 7 THEN 'AccessDenied' ELSE '' END,
-                CASE WHEN i %% 10 = 0 THEN %(operator)s END, NULL, NULL
+                CASE WHEN failed THEN 'tags' ELSE '' END,
+                CASE WHEN failed THEN 'TagResource' ELSE '' END,
+                CASE WHEN failed THEN 'AccessDenied' ELSE '' END,
+                CASE WHEN i %% 10 = 0 THEN %(operator)s END, NULL, NULL, 0
             FROM (SELECT i, %(now)s - interval '1 hour'
-                    - (%(runs)s - i) * (interval '365 days' / %(runs)s) AS at
+                    - (%(runs)s - i) * (interval '365 days' / %(runs)s) AS at,
+                    i %% %(failed_every)s = %(failed_at)s AS failed
                   FROM generate_series(1, %(runs)s) i) g""",
             params,
         )
@@ -180,10 +197,10 @@ def generate(scale: float) -> dict:
         cursor.execute(
             """INSERT INTO accounts_replicationrun (id, account_id, trigger, status, created_at,
                 started_at, finished_at, attempt, error, error_step, error_operation,
-                error_code, requested_by_id, next_attempt_at, lease_expires_at)
+                error_code, requested_by_id, next_attempt_at, lease_expires_at, waits_in_line)
             SELECT gen_random_uuid(), a.id, 'resync', 'waiting', %(now)s - interval '5 minutes',
                 %(now)s - interval '5 minutes', NULL, 2, '', '', '', '', NULL,
-                %(now)s + interval '1 minute', NULL
+                %(now)s + interval '1 minute', NULL, 0
             FROM accounts_projectaccount a WHERE a.status = 'waiting'""",
             params,
         )
@@ -223,6 +240,8 @@ def generate(scale: float) -> dict:
                             ("audit_events", "audit_auditevent")):  # fmt: skip
             cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - our table names
             counts[name] = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM accounts_replicationrun WHERE status = 'failed'")
+        counts["failed_runs"] = cursor.fetchone()[0]
     counts["busy_account_runs"] = platform.project_accounts.get(pk=first_account).runs.count()
     return {
         "scale": scale,

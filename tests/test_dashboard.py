@@ -9,6 +9,7 @@ import re
 
 import pytest
 from defusedxml import ElementTree
+from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import Customer, Project, ProjectAccount, ReplicationRun
@@ -19,6 +20,12 @@ from tests.accounts.conftest import acme, web  # noqa: F401
 from tests.platforms.conftest import example_record, location, metadata_xml, platform  # noqa: F401
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(autouse=True)
+def _no_counted_past_days():
+    """Each test counts the chart's past days afresh (they are cached for an hour)."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -259,9 +266,10 @@ def _seed(platforms, size: int) -> None:
     )  # fmt: skip
 
 
-# Session, user, staff role, staff counts, two permission loads, the database health check,
-# account counts, runs in flight, latest failures, platforms, runs per day, audit events.
-DASHBOARD_QUERIES = 13
+# Session, user, staff role, staff counts, two permission loads, account counts, runs in
+# flight, platforms with the ids of their latest failures, those failures, runs per day, audit
+# events. (The database needs no health check of its own: the page has read from it.)
+DASHBOARD_QUERIES = 12
 
 
 @pytest.mark.parametrize("size", [5, 500])
@@ -274,3 +282,111 @@ def test_it_reads_the_dashboard_in_a_constant_number_of_queries(
         response = client.get("/")
     assert _summary(response, platform).account_total == size - size // 2
     assert sum(day.succeeded + day.failed for day in response.context["runs_chart"].bars) > 0
+
+
+def test_a_platform_with_many_recent_failures_leaves_the_others_theirs(
+    client, alice, acme, platform, other_platform
+):
+    noisy = [_account(acme, f"noisy-{i}", platform) for i in range(3)]
+    quiet = _account(acme, "web-dev", other_platform)
+    for hour in range(30):
+        ReplicationRun.objects.create(
+            account=noisy[hour % 3], trigger="resync", status="failed",
+            created_at=_at(0, 0), finished_at=_at(0, 0) + datetime.timedelta(minutes=hour),
+            error=f"noisy failure {hour}",
+        )  # fmt: skip
+    for days_ago in (400, 401, 402):
+        _finished(quiet, "failed", days_ago, error=f"quiet failure of day -{days_ago}")
+    client.force_login(alice)
+    response = client.get("/")
+    assert [f.error_line for f in _summary(response, platform).failures] == [
+        f"noisy failure {hour}" for hour in (29, 28, 27, 26, 25)
+    ]
+    assert [f.error_line for f in _summary(response, other_platform).failures] == [
+        "quiet failure of day -400", "quiet failure of day -401", "quiet failure of day -402",
+    ]  # fmt: skip
+
+
+def test_it_orders_failures_finished_together_by_creation(client, alice, web, platform):
+    account = project_account_create(project=web, platform=platform, actor=None)
+    for hour in (8, 10, 9):
+        ReplicationRun.objects.create(
+            account=account, trigger="resync", status="failed", created_at=_at(1, hour),
+            finished_at=_at(1, 12), error=f"created at {hour}",
+        )  # fmt: skip
+    client.force_login(alice)
+    failures = _summary(client.get("/"), platform).failures
+    assert [f.error_line for f in failures] == ["created at 10", "created at 9", "created at 8"]
+
+
+def test_it_leaves_runs_in_flight_out_of_the_latest_failures(client, alice, web, platform):
+    account = project_account_create(project=web, platform=platform, actor=None)
+    _runs_of(account).update(status="waiting", error="a wait is not a failure")
+    client.force_login(alice)
+    assert _summary(client.get("/"), platform).failures == []
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/Los_Angeles"])
+def test_it_counts_a_run_on_the_local_day_it_finished(client, alice, web, platform, settings, zone):
+    settings.TIME_ZONE = zone
+    account = project_account_create(project=web, platform=platform, actor=None)
+    _runs_of(account).update(status="succeeded", finished_at=_at(40))
+    midnight = _at(1, 0)
+    just_before, just_after = (
+        midnight - datetime.timedelta(microseconds=1),
+        midnight + datetime.timedelta(seconds=1),
+    )
+    # Started the day before: a run counts on the day it ended, not the day it began.
+    ReplicationRun.objects.create(
+        account=account, trigger="resync", status="failed", created_at=_at(3),
+        finished_at=just_before,
+    )  # fmt: skip
+    ReplicationRun.objects.create(
+        account=account, trigger="resync", status="succeeded", created_at=just_before,
+        finished_at=just_after,
+    )  # fmt: skip
+    # Twenty-nine days back is the chart's first day: its first second is in, the last of the
+    # day before is out.
+    first_day = _at(29, 0)
+    for finished_at in (first_day, first_day - datetime.timedelta(microseconds=1)):
+        ReplicationRun.objects.create(
+            account=account, trigger="resync", status="succeeded", finished_at=finished_at
+        )
+    client.force_login(alice)
+    bars = {bar.day: bar for bar in client.get("/").context["runs_chart"].bars}
+    today = timezone.localdate()
+    two_days_ago, yesterday = (today - datetime.timedelta(days=n) for n in (2, 1))
+    assert (bars[two_days_ago].succeeded, bars[two_days_ago].failed) == (0, 1)
+    assert (bars[yesterday].succeeded, bars[yesterday].failed) == (1, 0)
+    assert bars[today - datetime.timedelta(days=29)].succeeded == 1
+    assert sum(bar.succeeded + bar.failed for bar in bars.values()) == 3
+
+
+def test_it_counts_todays_runs_on_every_request(client, alice, web, platform):
+    account = project_account_create(project=web, platform=platform, actor=None)
+    _runs_of(account).update(status="succeeded", finished_at=_at(40))
+    _finished(account, "succeeded", 1)
+    client.force_login(alice)
+
+    def yesterday_and_today():
+        bars = client.get("/").context["runs_chart"].bars[-2:]
+        return [(bar.succeeded, bar.failed) for bar in bars]
+
+    assert yesterday_and_today() == [(1, 0), (0, 0)]
+    ReplicationRun.objects.create(
+        account=account, trigger="resync", status="failed", finished_at=timezone.now()
+    )
+    assert yesterday_and_today() == [(1, 0), (0, 1)]
+
+
+def test_it_counts_the_days_before_today_once_an_hour(client, alice, web, platform):
+    account = project_account_create(project=web, platform=platform, actor=None)
+    _runs_of(account).update(status="succeeded", finished_at=_at(2))
+    client.force_login(alice)
+    assert client.get("/").context["runs_chart"].succeeded == 1
+    # Runs end now, never yesterday: only a run written with an earlier end shows that the
+    # past days come from the first count until the hour is over.
+    _finished(account, "succeeded", 1)
+    assert client.get("/").context["runs_chart"].succeeded == 1
+    cache.clear()
+    assert client.get("/").context["runs_chart"].succeeded == 2

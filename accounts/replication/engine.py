@@ -17,6 +17,7 @@ from accounts.models import ProjectAccount, ReplicationRun, ReplicationStep
 from . import aws
 from .desired import for_account, platform_access
 from .steps import STEPS, RunContext, StepFailed, StepResult, StepWaiting
+from .steps.organization import start_queued_creations
 
 logger = logging.getLogger(__name__)
 
@@ -36,21 +37,24 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.MESHAWS_RUN_LEASE_SECONDS)
 
 
-def claim(run_id) -> ReplicationRun | None:
-    """Take the run for this worker (pending/waiting, or running with an expired lease)."""
+def claim(run_id, expected_attempt: int | None = None) -> ReplicationRun | None:
+    """Take the run for this worker (pending/waiting, or running with an expired lease).
+
+    With `expected_attempt`, only while the run has made exactly that many attempts: a job
+    queued for an attempt another job has already made is stale and does nothing.
+    """
     now = timezone.now()
-    claimed = (
-        ReplicationRun.objects.filter(pk=run_id)
-        .filter(
-            Q(status__in=[ReplicationRun.Status.PENDING, ReplicationRun.Status.WAITING])
-            | Q(status=ReplicationRun.Status.RUNNING, lease_expires_at__lt=now)
-        )
-        .update(
-            status=ReplicationRun.Status.RUNNING,
-            attempt=F("attempt") + 1,
-            lease_expires_at=now + lease(),
-            next_attempt_at=None,
-        )
+    runs = ReplicationRun.objects.filter(pk=run_id)
+    if expected_attempt is not None:
+        runs = runs.filter(attempt=expected_attempt)
+    claimed = runs.filter(
+        Q(status__in=[ReplicationRun.Status.PENDING, ReplicationRun.Status.WAITING])
+        | Q(status=ReplicationRun.Status.RUNNING, lease_expires_at__lt=now)
+    ).update(
+        status=ReplicationRun.Status.RUNNING,
+        attempt=F("attempt") + 1,
+        lease_expires_at=now + lease(),
+        next_attempt_at=None,
     )
     if not claimed:
         return None  # someone else got there first, or the run is over
@@ -105,11 +109,12 @@ def _finish(run: ReplicationRun, status: str, **fields) -> None:
     )
 
 
-def _park(run: ReplicationRun, delay: timedelta, schedule: Callable) -> None:
+def _park(run: ReplicationRun, delay: timedelta, schedule: Callable, in_line=False) -> None:
     due = timezone.now() + delay
     ReplicationRun.objects.filter(pk=run.pk).update(
-        status=ReplicationRun.Status.WAITING, next_attempt_at=due, lease_expires_at=None
-    )
+        status=ReplicationRun.Status.WAITING, next_attempt_at=due, lease_expires_at=None,
+        waits_in_line=F("waits_in_line") + 1 if in_line else F("waits_in_line"),
+    )  # fmt: skip
     _set_account_status(run, ProjectAccount.Status.WAITING)
     schedule(run, delay)
 
@@ -122,12 +127,31 @@ def _fail(run: ReplicationRun, step: str, message: str, operation: str = "", cod
     _set_account_status(run, ProjectAccount.Status.FAILED)
 
 
-def execute(run_id, *, schedule: Callable[[ReplicationRun, timedelta], None]) -> str | None:
+def _start_queued_creations(context: RunContext, wake: Callable | None) -> None:
+    if not context.creation_ended or wake is None:
+        return
+    context.creation_ended = False
+    try:
+        start_queued_creations(context.account.platform_id, wake)
+    except Exception:
+        # Queued runs still re-check on their own (QUEUED_RECHECK); this run goes on.
+        logger.exception("replication run of account %s could not wake queued creations",
+                         context.account.pk)  # fmt: skip
+
+
+def execute(
+    run_id,
+    *,
+    schedule: Callable[[ReplicationRun, timedelta], None],
+    wake: Callable[[ReplicationRun], None] | None = None,
+    expected_attempt: int | None = None,
+) -> str | None:
     """Run the steps of `run_id` once; returns the run's status afterwards, None if not claimed.
 
-    `schedule(run, delay)` enqueues the same run again (the job layer passes enqueue_in).
+    `schedule(run, delay)` enqueues the same run again (the job layer passes enqueue_in);
+    `wake(run)` queues a waiting run now (used to start queued creations when one ends).
     """
-    run = claim(run_id)
+    run = claim(run_id, expected_attempt)
     if run is None:
         return None
     account = run.account
@@ -140,21 +164,31 @@ def execute(run_id, *, schedule: Callable[[ReplicationRun, timedelta], None]) ->
         started = timezone.now()
         with aws.recording() as calls:
             try:
-                result: StepResult = step(context)
+                try:
+                    result: StepResult = step(context)
+                finally:
+                    _start_queued_creations(context, wake)
             except StepWaiting as waiting:
                 _record(run, position, name, started, calls, "waiting", waiting.remark)
-                if run.attempt >= MAX_ATTEMPTS and not waiting.queued:
-                    _fail(run, name, f"gave up after {run.attempt} attempts: {waiting.remark}")
+                if run.counted_attempts >= MAX_ATTEMPTS and not waiting.queued:
+                    _fail(
+                        run, name,
+                        f"gave up after {run.counted_attempts} attempts: {waiting.remark}",
+                    )  # fmt: skip
                     return ReplicationRun.Status.FAILED
-                _park(run, waiting.retry_in, schedule)
+                _park(run, waiting.retry_in, schedule, in_line=waiting.queued)
+                if waiting.queued:
+                    # A slot that came free between the gate check and the park woke nobody.
+                    context.creation_ended = True
+                    _start_queued_creations(context, wake)
                 return ReplicationRun.Status.WAITING
             except StepFailed as failure:
                 _record(run, position, name, started, calls, "failed", failure.message)
                 _fail(run, name, failure.message, failure.operation, failure.code)
                 return ReplicationRun.Status.FAILED
             except aws.AwsError as error:
-                if error.transient and run.attempt < MAX_ATTEMPTS:
-                    delay = retry_delay(run.attempt)
+                if error.transient and run.counted_attempts < MAX_ATTEMPTS:
+                    delay = retry_delay(run.counted_attempts)
                     _record(
                         run, position, name, started, calls, "failed",
                         f"{error.operation} failed with {error.code} (transient); the run is "

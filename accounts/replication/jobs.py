@@ -27,18 +27,32 @@ def enqueue(run: ReplicationRun) -> None:
 
 def schedule_again(run: ReplicationRun, delay: timedelta) -> None:
     """Queue the run's next attempt after `delay` (a worker with --with-scheduler runs it)."""
+    # At the front: a run already under way (polling its creation, retrying) goes before
+    # runs not started yet, so a long backlog does not hold up the creations in flight.
     django_rq.get_queue(QUEUE).enqueue_in(
-        delay, run_replication, str(run.pk), job_id=job_id(run.pk, run.attempt)
-    )
+        delay, run_replication, str(run.pk), run.attempt, job_id=job_id(run.pk, run.attempt),
+        at_front=True,
+    )  # fmt: skip
 
 
-def run_replication(run_id: str) -> str | None:
-    """Job: run (or continue) replication run `run_id`."""
+def wake(run: ReplicationRun) -> None:
+    """Queue a waiting run's next attempt now, at the front (a creation slot came free)."""
+    queue = django_rq.get_queue(QUEUE)
+    # Its scheduled re-check is stale now (the attempt check would make it a no-op anyway).
+    queue.scheduled_job_registry.remove(job_id(run.pk, run.attempt), delete_job=True)
+    queue.enqueue(
+        run_replication, str(run.pk), run.attempt, job_id=f"{job_id(run.pk, run.attempt)}_wake",
+        at_front=True,
+    )  # fmt: skip
+
+
+def run_replication(run_id: str, attempt: int | None = None) -> str | None:
+    """Job: run (or continue) replication run `run_id`; with `attempt`, only if still due."""
     # Workers run jobs in-process (SimpleWorker, to keep boto3's session, clients and
     # credentials warm): drop connections the database closed between jobs.
     close_old_connections()
     try:
-        return engine.execute(run_id, schedule=schedule_again)
+        return engine.execute(run_id, schedule=schedule_again, wake=wake, expected_attempt=attempt)
     finally:
         close_old_connections()
 

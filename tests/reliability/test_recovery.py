@@ -11,7 +11,7 @@ from rq.job import Job
 
 from accounts.models import ReplicationRun, ReplicationStep
 from accounts.replication import aws, engine
-from accounts.replication.jobs import OVERDUE, QUEUE, schedule_again, sweep_overdue_runs
+from accounts.replication.jobs import OVERDUE, QUEUE, schedule_again, sweep_overdue_runs, wake
 from accounts.services import project_create, request_replication
 from tests.replication.conftest import Scheduler, run_to_end
 from tests.replication.test_engine import management
@@ -147,4 +147,18 @@ def test_it_queues_the_next_attempt_of_a_waiting_run(enable, own_redis):
     schedule_again(run, timedelta(seconds=30))
     registry = django_rq.get_queue(QUEUE).scheduled_job_registry
     [job] = [Job.fetch(job_id, connection=registry.connection) for job_id in registry.get_job_ids()]
-    assert job.args == (str(run.pk),) and job.func_name.endswith("run_replication")
+    # For attempt 1 only, and ahead of runs not started yet.
+    assert job.args == (str(run.pk), 1) and job.func_name.endswith("run_replication")
+    assert job.enqueue_at_front
+
+
+def test_a_woken_run_is_queued_now_at_the_front_and_its_recheck_dropped(enable, own_redis):
+    _, run = enable()
+    run.attempt = 3
+    schedule_again(run, timedelta(minutes=5))
+    queue = django_rq.get_queue(QUEUE)
+    queue.enqueue(print, "a run not started yet")
+    wake(run)
+    assert queue.scheduled_job_registry.get_job_ids() == []
+    first = queue.jobs[0]
+    assert first.args == (str(run.pk), 3) and first.func_name.endswith("run_replication")

@@ -156,5 +156,32 @@ def enable(project, sandbox_platform):
     return enable
 
 
+@pytest.fixture
+def slow_creation(monkeypatch):
+    """CreateAccount stays IN_PROGRESS for the first `polls` describes (moto is instant)."""
+    from moto.organizations import models as org_models
+
+    original = org_models.FakeAccount.create_account_status
+    # CreateAccount's own answer is the first poll: 3 means two describes say IN_PROGRESS.
+    settings = {"polls": 3, "failure": None}
+    seen = {}
+
+    def status(self):
+        result = original.fget(self)
+        count = seen.get(self.id, 0)
+        seen[self.id] = count + 1
+        if settings["failure"]:
+            result["CreateAccountStatus"]["State"] = "FAILED"
+            result["CreateAccountStatus"]["FailureReason"] = settings["failure"]
+            result["CreateAccountStatus"].pop("AccountId", None)
+        elif count < settings["polls"]:
+            result["CreateAccountStatus"]["State"] = "IN_PROGRESS"
+            result["CreateAccountStatus"].pop("AccountId", None)
+        return result
+
+    monkeypatch.setattr(org_models.FakeAccount, "create_account_status", property(status))
+    return settings
+
+
 from tests.accounts.conftest import acme  # noqa: E402,F401
 from tests.platforms.conftest import example_record, location, metadata_xml, platform  # noqa: E402,F401

@@ -95,33 +95,6 @@ def test_a_crash_after_any_aws_call_never_duplicates_the_account(
         assert snapshot(url, crashed) == reference, position
 
 
-@pytest.fixture
-def slow_creation(monkeypatch):
-    """CreateAccount stays IN_PROGRESS for the first `polls` describes (moto is instant)."""
-    from moto.organizations import models as org_models
-
-    original = org_models.FakeAccount.create_account_status
-    # CreateAccount's own answer is the first poll: 3 means two describes say IN_PROGRESS.
-    settings = {"polls": 3, "failure": None}
-    seen = {}
-
-    def status(self):
-        result = original.fget(self)
-        count = seen.get(self.id, 0)
-        seen[self.id] = count + 1
-        if settings["failure"]:
-            result["CreateAccountStatus"]["State"] = "FAILED"
-            result["CreateAccountStatus"]["FailureReason"] = settings["failure"]
-            result["CreateAccountStatus"].pop("AccountId", None)
-        elif count < settings["polls"]:
-            result["CreateAccountStatus"]["State"] = "IN_PROGRESS"
-            result["CreateAccountStatus"].pop("AccountId", None)
-        return result
-
-    monkeypatch.setattr(org_models.FakeAccount, "create_account_status", property(status))
-    return settings
-
-
 def test_a_slow_creation_waits_then_finishes(enable, slow_creation, sandbox_state):
     account, run = enable()
     status, scheduler = run_to_end(run.pk)
@@ -279,7 +252,9 @@ def test_a_changed_template_updates_the_stack_set_once(enable, project, sandbox_
     assert updates == ["UpdateStackSet"]
 
 
-def test_an_account_queued_for_a_creation_slot_costs_no_aws_call_and_never_gives_up(enable, project, slow_creation, sandbox_platform):
+def test_an_account_queued_for_a_creation_slot_costs_no_aws_call_and_never_gives_up(
+    enable, project, slow_creation, sandbox_platform
+):
     from accounts.replication import engine
     from platforms.models import PlatformInstance
 

@@ -57,6 +57,8 @@ class RunContext:
     management: aws.Credentials | None = None
     member: aws.Credentials | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    # Set by the account step when a creation it followed ended (its slot is free again).
+    creation_ended: bool = False
 
     @property
     def account_id(self) -> str:

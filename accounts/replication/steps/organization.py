@@ -16,9 +16,13 @@ from platforms.models import PlatformInstance
 
 from .base import RunContext, StepFailed, StepResult, StepWaiting
 
-# The first wait between creation polls is settings.MESHAWS_CREATION_POLL_SECONDS (15 s);
-# each attempt waits 1.5 times longer, at most 8 times the first wait (2 minutes by default).
+# Polls of a creation (or of an external AVM) are timed from when it began: the first after
+# settings.MESHAWS_CREATION_POLL_SECONDS (15 s), then after half the time it has taken so
+# far (1.5 times longer each poll), at most 8 times the first wait (2 minutes by default).
 CREATION_POLL_MAX_FACTOR = 8
+# A queued account is woken when a creation of its platform ends (start_queued_creations);
+# this re-check only covers a wake-up that never came (a lost job, a raised limit).
+QUEUED_RECHECK = timedelta(minutes=5)
 # AWS's reasons for a failed CreateAccount, in words an operator can act on.
 CREATE_FAILURES = {
     "EMAIL_ALREADY_EXISTS": "the e-mail {email} belongs to an AWS account outside this "
@@ -33,9 +37,10 @@ CREATE_FAILURES = {
 }
 
 
-def _poll_delay(ctx: RunContext) -> timedelta:
+def _poll_delay(since) -> timedelta:
     poll = timedelta(seconds=settings.MESHAWS_CREATION_POLL_SECONDS)
-    return min(poll * (1.5 ** max(ctx.attempt - 1, 0)), poll * CREATION_POLL_MAX_FACTOR)
+    elapsed = timezone.now() - since if since else timedelta(0)
+    return min(max(poll, elapsed / 2), poll * CREATION_POLL_MAX_FACTOR)
 
 
 def validate(ctx: RunContext) -> StepResult:
@@ -100,27 +105,69 @@ def account(ctx: RunContext) -> StepResult:
     )
     for request in in_flight:
         if request.get("AccountName") == ctx.desired.name:
-            ctx.save_account(create_request_id=request["Id"])
+            ctx.save_account(create_request_id=request["Id"], creation_requested_at=timezone.now())
             return _follow_request(ctx, org, request["Id"])
     return _create(ctx, org)
 
 
-def _wait_for_a_creation_slot(ctx: RunContext, platform: PlatformInstance) -> None:
-    """Raise StepWaiting (queued) while the platform has its limit of creations in flight."""
-    in_flight = (
+def creations_in_flight(platform_id: int) -> int:
+    """Accounts of the platform whose CreateAccount was called and has not ended yet."""
+    return (
         ProjectAccount.objects.filter(
-            platform=platform, aws_account_id__isnull=True, deleted_at__isnull=True
+            platform_id=platform_id, aws_account_id__isnull=True, deleted_at__isnull=True
         )
         .exclude(create_request_id="")
         .count()
     )
+
+
+def _wait_for_a_creation_slot(ctx: RunContext, platform: PlatformInstance) -> None:
+    """Raise StepWaiting (queued) while the platform has its limit of creations in flight."""
+    in_flight = creations_in_flight(platform.pk)
     if in_flight >= platform.account_creation_concurrency:
         raise StepWaiting(
             f"{in_flight} account creations are in flight on {platform.full_identifier} "
             f"(at most {platform.account_creation_concurrency}); queued",
-            timedelta(seconds=settings.MESHAWS_CREATION_POLL_SECONDS),
+            QUEUED_RECHECK,
             queued=True,
         )
+
+
+def start_queued_creations(platform_id: int, wake) -> int:
+    """Wake the oldest queued runs of the platform, one per free creation slot; how many.
+
+    Called when a creation has ended. `wake(run)` queues the run's next attempt now. A run
+    is marked due now before it is woken, so that two creations ending together wake two
+    different runs, and so that the sweep re-queues it if the wake-up job is lost.
+    """
+    from accounts.models import ReplicationRun
+
+    limit = (
+        PlatformInstance.objects.filter(pk=platform_id)
+        .values_list("account_creation_concurrency", flat=True)
+        .first()
+    )
+    free = (limit or 0) - creations_in_flight(platform_id)
+    if free <= 0:
+        return 0
+    now = timezone.now()
+    candidates = ReplicationRun.objects.filter(
+        status=ReplicationRun.Status.WAITING, next_attempt_at__gt=now,
+        account__platform_id=platform_id, account__aws_account_id__isnull=True,
+        account__create_request_id="", account__deleted_at__isnull=True,
+    ).order_by("created_at")[: free * 2]  # fmt: skip
+    woken = 0
+    for run in candidates:
+        marked = ReplicationRun.objects.filter(
+            pk=run.pk, attempt=run.attempt, status=ReplicationRun.Status.WAITING,
+            next_attempt_at__gt=now,
+        ).update(next_attempt_at=now)  # fmt: skip
+        if marked:
+            wake(run)
+            woken += 1
+            if woken == free:
+                break
+    return woken
 
 
 def _create(ctx: RunContext, org) -> StepResult:
@@ -133,8 +180,12 @@ def _create(ctx: RunContext, org) -> StepResult:
             org, "create_account", Email=ctx.desired.email, AccountName=ctx.desired.name,
             RoleName=ctx.desired.access_role,
         )["CreateAccountStatus"]  # fmt: skip
-        ProjectAccount.objects.filter(pk=ctx.account.pk).update(create_request_id=status["Id"])
+        requested_at = timezone.now()
+        ProjectAccount.objects.filter(pk=ctx.account.pk).update(
+            create_request_id=status["Id"], creation_requested_at=requested_at
+        )
         ctx.account.create_request_id = status["Id"]
+        ctx.account.creation_requested_at = requested_at
     return _follow_request(ctx, org, status["Id"], created=True)
 
 
@@ -143,12 +194,17 @@ def _follow_request(ctx: RunContext, org, request_id: str, created: bool = False
         "CreateAccountStatus"
     ]
     state = status["State"]
+    if state != "IN_PROGRESS":
+        ctx.creation_ended = True  # its slot is free once the account's fields are saved
     if state == "SUCCEEDED":
         ctx.save_account(aws_account_id=status["AccountId"])
         verb = "created" if created else "creation finished:"
         return StepResult("changed", f"{verb} account {status['AccountId']}")
     if state == "IN_PROGRESS":
-        raise StepWaiting(f"AWS is creating the account (request {request_id})", _poll_delay(ctx))
+        raise StepWaiting(
+            f"AWS is creating the account (request {request_id})",
+            _poll_delay(ctx.account.creation_requested_at),
+        )
     reason = status.get("FailureReason", "UNKNOWN")
     if reason == "EMAIL_ALREADY_EXISTS":
         for existing in aws.paginate(org, "list_accounts", "Accounts"):
@@ -191,7 +247,7 @@ def _find_externally_created(ctx: RunContext, org) -> StepResult:
             "check the external account vending machine"
         )
     raise StepWaiting(f"waiting for the external AVM to create an account tagged {wanted}",
-                      _poll_delay(ctx))  # fmt: skip
+                      _poll_delay(ctx.account.created_at))  # fmt: skip
 
 
 def external_avm(ctx: RunContext) -> StepResult:
@@ -215,7 +271,9 @@ def external_avm(ctx: RunContext) -> StepResult:
             f"the external AVM did not tag the account ({customer_key}, {project_key}) within "
             f"{ctx.desired.external_avm_timeout_minutes} minutes; check the vending machine"
         )
-    raise StepWaiting("waiting for the external AVM to tag the account", _poll_delay(ctx))
+    raise StepWaiting(
+        "waiting for the external AVM to tag the account", _poll_delay(ctx.account.created_at)
+    )
 
 
 def tags(ctx: RunContext) -> StepResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import random
 from collections.abc import Callable
@@ -127,16 +128,49 @@ def _fail(run: ReplicationRun, step: str, message: str, operation: str = "", cod
     _set_account_status(run, ProjectAccount.Status.FAILED)
 
 
-def _start_queued_creations(context: RunContext, wake: Callable | None) -> None:
-    if not context.creation_ended or wake is None:
-        return
+def _queued_runs_to_start(context: RunContext) -> list[ReplicationRun]:
+    """After a creation ended: the queued runs that get the free slots (marked due now)."""
+    if not context.creation_ended:
+        return []
     context.creation_ended = False
+    runs: list[ReplicationRun] = []
     try:
-        start_queued_creations(context.account.platform_id, wake)
+        start_queued_creations(
+            context.account.platform_id, runs.append, caller_account_id=context.account.pk
+        )
     except Exception:
         # Queued runs still re-check on their own (QUEUED_RECHECK); this run goes on.
         logger.exception("replication run of account %s could not wake queued creations",
                          context.account.pk)  # fmt: skip
+    return runs
+
+
+# Set while a job runs a queued run it handed its creation slot to: that run queues the
+# ones it frees itself, so hand-offs never nest.
+_handing_off: contextvars.ContextVar[bool] = contextvars.ContextVar("handing_off", default=False)
+
+
+def _start(runs: list[ReplicationRun], *, schedule, wake, hand_off: bool) -> None:
+    """Start the woken runs: with `hand_off` the first in this job, the others queued now."""
+    if wake is None or not runs:
+        return
+    first = runs[0] if hand_off and not _handing_off.get() else None
+    for run in runs[1:] if first else runs:
+        try:
+            wake(run)
+        except Exception:
+            logger.exception("could not queue woken run %s; the sweep will", run.pk)
+    if first is None:
+        return
+    # Its creation starts before this run goes on, so the slot does not stay empty while
+    # this worker finishes this account (with one worker, nobody else would fill it).
+    token = _handing_off.set(True)
+    try:
+        execute(first.pk, schedule=schedule, wake=wake, expected_attempt=first.attempt)
+    except Exception:
+        logger.exception("replication run %s, started in a hand-off, crashed", first.pk)
+    finally:
+        _handing_off.reset(token)
 
 
 def execute(
@@ -145,11 +179,13 @@ def execute(
     schedule: Callable[[ReplicationRun, timedelta], None],
     wake: Callable[[ReplicationRun], None] | None = None,
     expected_attempt: int | None = None,
+    hand_off: bool = False,
 ) -> str | None:
     """Run the steps of `run_id` once; returns the run's status afterwards, None if not claimed.
 
     `schedule(run, delay)` enqueues the same run again (the job layer passes enqueue_in);
-    `wake(run)` queues a waiting run now (used to start queued creations when one ends).
+    `wake(run)` queues a waiting run now (used to start queued creations when one ends);
+    with `hand_off`, the first queued run a finished creation wakes runs in this call.
     """
     run = claim(run_id, expected_attempt)
     if run is None:
@@ -162,66 +198,72 @@ def execute(
     )  # fmt: skip
     for position, (name, step) in enumerate(STEPS, start=1):
         started = timezone.now()
-        with aws.recording() as calls:
-            try:
+        to_start: list[ReplicationRun] = []
+        succeeded = False
+        try:
+            with aws.recording() as calls:
                 try:
-                    result: StepResult = step(context)
-                finally:
-                    _start_queued_creations(context, wake)
-            except StepWaiting as waiting:
-                _record(run, position, name, started, calls, "waiting", waiting.remark)
-                if run.counted_attempts >= MAX_ATTEMPTS and not waiting.queued:
-                    _fail(
-                        run, name,
-                        f"gave up after {run.counted_attempts} attempts: {waiting.remark}",
-                    )  # fmt: skip
-                    return ReplicationRun.Status.FAILED
-                _park(run, waiting.retry_in, schedule, in_line=waiting.queued)
-                if waiting.queued:
-                    # A slot that came free between the gate check and the park woke nobody.
-                    context.creation_ended = True
-                    _start_queued_creations(context, wake)
-                return ReplicationRun.Status.WAITING
-            except StepFailed as failure:
-                _record(run, position, name, started, calls, "failed", failure.message)
-                _fail(run, name, failure.message, failure.operation, failure.code)
-                return ReplicationRun.Status.FAILED
-            except aws.AwsError as error:
-                if error.transient and run.counted_attempts < MAX_ATTEMPTS:
-                    delay = retry_delay(run.counted_attempts)
-                    _record(
-                        run, position, name, started, calls, "failed",
-                        f"{error.operation} failed with {error.code} (transient); the run is "
-                        f"retried in {delay.total_seconds():.0f} s",
-                        detail=error.message,
-                    )  # fmt: skip
-                    _park(run, delay, schedule)
+                    try:
+                        result: StepResult = step(context)
+                    finally:
+                        to_start = _queued_runs_to_start(context)
+                except StepWaiting as waiting:
+                    _record(run, position, name, started, calls, "waiting", waiting.remark)
+                    if run.counted_attempts >= MAX_ATTEMPTS and not waiting.queued:
+                        _fail(
+                            run, name,
+                            f"gave up after {run.counted_attempts} attempts: {waiting.remark}",
+                        )  # fmt: skip
+                        return ReplicationRun.Status.FAILED
+                    _park(run, waiting.retry_in, schedule, in_line=waiting.queued)
+                    if waiting.queued:
+                        # A slot that came free between the gate check and the park woke nobody.
+                        context.creation_ended = True
+                        to_start += _queued_runs_to_start(context)
                     return ReplicationRun.Status.WAITING
-                message = f"{error.operation} failed with {error.code}: {error.message}"
-                _record(run, position, name, started, calls, "failed", message)
-                _fail(run, name, message, error.operation, error.code)
-                return ReplicationRun.Status.FAILED
-            except Exception as crash:
-                # Not an AWS answer: a bug or a lost database. Recorded, then re-raised so the
-                # job shows it; the account's ids were committed as they arrived.
-                logger.exception("replication run %s crashed in step %s", run.pk, name)
+                except StepFailed as failure:
+                    _record(run, position, name, started, calls, "failed", failure.message)
+                    _fail(run, name, failure.message, failure.operation, failure.code)
+                    return ReplicationRun.Status.FAILED
+                except aws.AwsError as error:
+                    if error.transient and run.counted_attempts < MAX_ATTEMPTS:
+                        delay = retry_delay(run.counted_attempts)
+                        _record(
+                            run, position, name, started, calls, "failed",
+                            f"{error.operation} failed with {error.code} (transient); the run is "
+                            f"retried in {delay.total_seconds():.0f} s",
+                            detail=error.message,
+                        )  # fmt: skip
+                        _park(run, delay, schedule)
+                        return ReplicationRun.Status.WAITING
+                    message = f"{error.operation} failed with {error.code}: {error.message}"
+                    _record(run, position, name, started, calls, "failed", message)
+                    _fail(run, name, message, error.operation, error.code)
+                    return ReplicationRun.Status.FAILED
+                except Exception as crash:
+                    # Not an AWS answer: a bug or a lost database. Recorded, then re-raised so the
+                    # job shows it; the account's ids were committed as they arrived.
+                    logger.exception("replication run %s crashed in step %s", run.pk, name)
+                    _record(
+                        run,
+                        position,
+                        name,
+                        started,
+                        calls,
+                        "failed",
+                        f"internal error: {type(crash).__name__}",
+                    )
+                    _fail(
+                        run,
+                        name,
+                        f"internal error in step {name}: {type(crash).__name__}; re-sync to retry",
+                    )
+                    raise
                 _record(
-                    run,
-                    position,
-                    name,
-                    started,
-                    calls,
-                    "failed",
-                    f"internal error: {type(crash).__name__}",
+                    run, position, name, started, calls, result.status, result.remark, result.detail
                 )
-                _fail(
-                    run,
-                    name,
-                    f"internal error in step {name}: {type(crash).__name__}; re-sync to retry",
-                )
-                raise
-            _record(
-                run, position, name, started, calls, result.status, result.remark, result.detail
-            )
+                succeeded = True
+        finally:
+            _start(to_start, schedule=schedule, wake=wake, hand_off=hand_off and succeeded)
     _finish(run, ReplicationRun.Status.SUCCEEDED)
     return ReplicationRun.Status.SUCCEEDED

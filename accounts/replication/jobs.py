@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import django_rq
 from django.db import close_old_connections
+from rq.exceptions import NoSuchJobError
 
 from accounts.models import ReplicationRun
 
@@ -38,12 +39,16 @@ def schedule_again(run: ReplicationRun, delay: timedelta) -> None:
 def wake(run: ReplicationRun) -> None:
     """Queue a waiting run's next attempt now, at the front (a creation slot came free)."""
     queue = django_rq.get_queue(QUEUE)
-    # Its scheduled re-check is stale now (the attempt check would make it a no-op anyway).
-    queue.scheduled_job_registry.remove(job_id(run.pk, run.attempt), delete_job=True)
     queue.enqueue(
         run_replication, str(run.pk), run.attempt, job_id=f"{job_id(run.pk, run.attempt)}_wake",
         at_front=True,
     )  # fmt: skip
+    # Its scheduled re-check is stale now (the attempt check would make it a no-op anyway);
+    # it may be gone already (run, or removed by an earlier wake-up).
+    try:
+        queue.scheduled_job_registry.remove(job_id(run.pk, run.attempt), delete_job=True)
+    except NoSuchJobError:
+        pass
 
 
 def run_replication(run_id: str, attempt: int | None = None) -> str | None:
@@ -52,7 +57,9 @@ def run_replication(run_id: str, attempt: int | None = None) -> str | None:
     # credentials warm): drop connections the database closed between jobs.
     close_old_connections()
     try:
-        return engine.execute(run_id, schedule=schedule_again, wake=wake, expected_attempt=attempt)
+        return engine.execute(
+            run_id, schedule=schedule_again, wake=wake, expected_attempt=attempt, hand_off=True
+        )
     finally:
         close_old_connections()
 

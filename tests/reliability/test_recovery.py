@@ -159,6 +159,7 @@ def test_a_woken_run_is_queued_now_at_the_front_and_its_recheck_dropped(enable, 
     queue = django_rq.get_queue(QUEUE)
     queue.enqueue(print, "a run not started yet")
     wake(run)
+    wake(run)  # a second wake-up of the same attempt: its re-check is gone already
     assert queue.scheduled_job_registry.get_job_ids() == []
     first = queue.jobs[0]
     assert first.args == (str(run.pk), 3) and first.func_name.endswith("run_replication")

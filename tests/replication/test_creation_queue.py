@@ -61,21 +61,31 @@ def test_a_queued_run_rechecks_rarely_and_is_woken_when_the_creation_ends(
     assert polls.requests == [(queued_run.pk, POLL)]
 
 
-def test_two_creations_ending_together_wake_different_runs(enable, project, sandbox_platform):
+def test_runs_are_woken_oldest_first_one_per_free_slot(enable, project, sandbox_platform):
     PlatformInstance.objects.filter(pk=sandbox_platform.pk).update(account_creation_concurrency=2)
     later = timezone.now() + timedelta(minutes=5)
     queued = []
     for number in range(3):
         run = _queued_account(enable, project, f"q{number}")
         ReplicationRun.objects.filter(pk=run.pk).update(status="waiting", next_attempt_at=later)
-        queued.append(run.pk)
-    first, second = [], []
+        queued.append(run)
+    first, second, third = [], [], []
     assert organization.start_queued_creations(sandbox_platform.pk, first.append) == 2
-    assert organization.start_queued_creations(sandbox_platform.pk, second.append) == 1
-    # Oldest first, and no run woken twice.
-    assert [run.pk for run in first] == queued[:2]
-    assert [run.pk for run in second] == queued[2:]
+    assert [run.pk for run in first] == [queued[0].pk, queued[1].pk]
+    # Two creations ending together: the runs already woken have the two slots.
     assert organization.start_queued_creations(sandbox_platform.pk, second.append) == 0
+    # The first woken run starts its creation; the second is running towards the gate.
+    queued[0].account.__class__.objects.filter(pk=queued[0].account_id).update(
+        create_request_id="car-1"
+    )
+    ReplicationRun.objects.filter(pk=queued[1].pk).update(status="running")
+    assert organization.start_queued_creations(sandbox_platform.pk, second.append) == 0
+    # That creation ends: one slot is free, and the third run gets it.
+    queued[0].account.__class__.objects.filter(pk=queued[0].account_id).update(
+        aws_account_id="111122223333"
+    )
+    assert organization.start_queued_creations(sandbox_platform.pk, third.append) == 1
+    assert [run.pk for run in second + third] == [queued[2].pk]
 
 
 def test_nothing_is_woken_while_the_slots_are_taken(
@@ -125,3 +135,38 @@ def test_a_slot_freed_while_a_run_parks_wakes_that_run(enable, monkeypatch, one_
     woken = []
     assert engine.execute(run.pk, schedule=Scheduler(), wake=woken.append) == "waiting"
     assert [each.pk for each in woken] == [run.pk]
+
+
+def test_a_run_another_worker_has_just_woken_is_not_woken_again(enable, project, one_slot):
+    run = _queued_account(enable, project, "queued")
+    # Another worker, its clock a few seconds ahead, marked the run due and woke it.
+    ahead = timezone.now() + timedelta(seconds=3)
+    ReplicationRun.objects.filter(pk=run.pk).update(status="waiting", next_attempt_at=ahead)
+    woken = []
+    assert organization.start_queued_creations(one_slot.pk, woken.append) == 0
+    assert woken == []
+
+
+def test_a_finished_creation_hands_its_slot_to_the_oldest_queued_run_at_once(
+    enable, project, slow_creation, one_slot
+):
+    slow_creation["polls"] = 10_000
+    first, first_run = enable()
+    engine.execute(first_run.pk, schedule=Scheduler())
+    queued_run = _queued_account(enable, project, "queued")
+    engine.execute(queued_run.pk, schedule=Scheduler())
+    later_run = _queued_account(enable, project, "later")
+    engine.execute(later_run.pk, schedule=Scheduler())
+
+    slow_creation["polls"] = 0
+    queued = []
+    status = engine.execute(first_run.pk, schedule=Scheduler(), wake=queued.append, hand_off=True)
+    assert status == "succeeded"
+    # The oldest queued run made its attempt within that job: its creation has started
+    # (and, AWS being quick here, finished); the younger one still waits its turn.
+    queued_run.refresh_from_db()
+    assert queued_run.attempt == 2 and queued_run.account.aws_account_id
+    assert ReplicationRun.objects.get(pk=later_run.pk).attempt == 1
+    # The run handed the slot on finished its own creation, and woke the next in line
+    # through the queue (hand-offs do not nest).
+    assert [run.pk for run in queued] == [later_run.pk]

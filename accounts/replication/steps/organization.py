@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ProjectAccount
@@ -23,6 +24,7 @@ CREATION_POLL_MAX_FACTOR = 8
 # A queued account is woken when a creation of its platform ends (start_queued_creations);
 # this re-check only covers a wake-up that never came (a lost job, a raised limit).
 QUEUED_RECHECK = timedelta(minutes=5)
+WAKE_MARGIN = timedelta(seconds=30)
 # AWS's reasons for a failed CreateAccount, in words an operator can act on.
 CREATE_FAILURES = {
     "EMAIL_ALREADY_EXISTS": "the e-mail {email} belongs to an AWS account outside this "
@@ -133,7 +135,7 @@ def _wait_for_a_creation_slot(ctx: RunContext, platform: PlatformInstance) -> No
         )
 
 
-def start_queued_creations(platform_id: int, wake) -> int:
+def start_queued_creations(platform_id: int, wake, *, caller_account_id=None) -> int:
     """Wake the oldest queued runs of the platform, one per free creation slot; how many.
 
     Called when a creation has ended. `wake(run)` queues the run's next attempt now. A run
@@ -147,20 +149,38 @@ def start_queued_creations(platform_id: int, wake) -> int:
         .values_list("account_creation_concurrency", flat=True)
         .first()
     )
-    free = (limit or 0) - creations_in_flight(platform_id)
+    now = timezone.now()
+    # Runs on their way to the gate will take a slot first: woken ones not started yet, and
+    # running ones before their CreateAccount. Waking more would only queue them again.
+    on_their_way = (
+        ReplicationRun.objects.filter(
+            account__platform_id=platform_id, account__aws_account_id__isnull=True,
+            account__create_request_id="", account__deleted_at__isnull=True,
+        )
+        .filter(
+            Q(status=ReplicationRun.Status.RUNNING)
+            | Q(status=ReplicationRun.Status.WAITING, next_attempt_at__lte=now + WAKE_MARGIN)
+        )
+        .exclude(account_id=caller_account_id)
+        .count()
+    )  # fmt: skip
+    free = (limit or 0) - creations_in_flight(platform_id) - on_their_way
     if free <= 0:
         return 0
-    now = timezone.now()
+    # A run woken by another worker is due "now" by that worker's clock: the margin keeps it
+    # out of these candidates even if the clocks (or the two calls) are seconds apart.
     candidates = ReplicationRun.objects.filter(
-        status=ReplicationRun.Status.WAITING, next_attempt_at__gt=now,
+        status=ReplicationRun.Status.WAITING, next_attempt_at__gt=now + WAKE_MARGIN,
         account__platform_id=platform_id, account__aws_account_id__isnull=True,
         account__create_request_id="", account__deleted_at__isnull=True,
     ).order_by("created_at")[: free * 2]  # fmt: skip
     woken = 0
     for run in candidates:
+        # Compare-and-set on the due time read: of two creations ending together, only one
+        # marks (and wakes) a given run.
         marked = ReplicationRun.objects.filter(
             pk=run.pk, attempt=run.attempt, status=ReplicationRun.Status.WAITING,
-            next_attempt_at__gt=now,
+            next_attempt_at=run.next_attempt_at,
         ).update(next_attempt_at=now)  # fmt: skip
         if marked:
             wake(run)

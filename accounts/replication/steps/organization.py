@@ -24,6 +24,7 @@ CREATION_POLL_MAX_FACTOR = 8
 # A queued account is woken when a creation of its platform ends (start_queued_creations);
 # this re-check only covers a wake-up that never came (a lost job, a raised limit).
 QUEUED_RECHECK = timedelta(minutes=5)
+# A woken run is due "now" by its waker's clock; runs due within this margin count as woken.
 WAKE_MARGIN = timedelta(seconds=30)
 # AWS's reasons for a failed CreateAccount, in words an operator can act on.
 CREATE_FAILURES = {
@@ -40,6 +41,7 @@ CREATE_FAILURES = {
 
 
 def _poll_delay(since) -> timedelta:
+    """The wait before the next poll of something that began at `since` (see above)."""
     poll = timedelta(seconds=settings.MESHAWS_CREATION_POLL_SECONDS)
     elapsed = timezone.now() - since if since else timedelta(0)
     return min(max(poll, elapsed / 2), poll * CREATION_POLL_MAX_FACTOR)
@@ -138,9 +140,9 @@ def _wait_for_a_creation_slot(ctx: RunContext, platform: PlatformInstance) -> No
 def start_queued_creations(platform_id: int, wake, *, caller_account_id=None) -> int:
     """Wake the oldest queued runs of the platform, one per free creation slot; how many.
 
-    Called when a creation has ended. `wake(run)` queues the run's next attempt now. A run
-    is marked due now before it is woken, so that two creations ending together wake two
-    different runs, and so that the sweep re-queues it if the wake-up job is lost.
+    Called when a creation has ended (or a queued run has just parked). `wake(run)` starts
+    the run's next attempt. A run is marked due now before it is woken, so that no run is
+    woken twice and the sweep re-queues it if the wake-up job is lost.
     """
     from accounts.models import ReplicationRun
 

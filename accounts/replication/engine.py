@@ -110,7 +110,7 @@ def _finish(run: ReplicationRun, status: str, **fields) -> None:
     )
 
 
-def _park(run: ReplicationRun, delay: timedelta, schedule: Callable, in_line=False) -> None:
+def _park(run: ReplicationRun, delay: timedelta, schedule: Callable, in_line: bool = False) -> None:
     due = timezone.now() + delay
     ReplicationRun.objects.filter(pk=run.pk).update(
         status=ReplicationRun.Status.WAITING, next_attempt_at=due, lease_expires_at=None,

@@ -28,16 +28,21 @@ def _queued_account(enable, project, identifier):
     return enable(target=other)[1]
 
 
-def test_a_queued_run_rechecks_rarely_and_is_woken_when_the_creation_ends(
-    enable,
-    project,
-    slow_creation,
-    one_slot,
-):
+@pytest.fixture
+def creating_and_queued(enable, project, slow_creation, one_slot):
+    """The platform's one slot taken by a creation AWS has not finished, and a run queued."""
     slow_creation["polls"] = 10_000
     _, first_run = enable()
     assert engine.execute(first_run.pk, schedule=Scheduler()) == "waiting"
     queued_run = _queued_account(enable, project, "queued")
+    assert engine.execute(queued_run.pk, schedule=Scheduler()) == "waiting"
+    return first_run, queued_run
+
+
+def test_a_queued_run_rechecks_rarely_and_is_woken_when_the_creation_ends(
+    creating_and_queued, slow_creation
+):
+    first_run, queued_run = creating_and_queued
     waits = Scheduler()
     for _ in range(engine.MAX_ATTEMPTS + 5):
         assert engine.execute(queued_run.pk, schedule=waits) == "waiting"
@@ -88,17 +93,7 @@ def test_runs_are_woken_oldest_first_one_per_free_slot(enable, project, sandbox_
     assert [run.pk for run in second + third] == [queued[2].pk]
 
 
-def test_nothing_is_woken_while_the_slots_are_taken(
-    enable,
-    project,
-    slow_creation,
-    one_slot,
-):
-    slow_creation["polls"] = 10_000
-    _, first_run = enable()
-    engine.execute(first_run.pk, schedule=Scheduler())
-    queued_run = _queued_account(enable, project, "queued")
-    engine.execute(queued_run.pk, schedule=Scheduler())
+def test_nothing_is_woken_while_the_slots_are_taken(creating_and_queued, one_slot):
     woken = []
     assert organization.start_queued_creations(one_slot.pk, woken.append) == 0
     assert woken == []
@@ -148,13 +143,9 @@ def test_a_run_another_worker_has_just_woken_is_not_woken_again(enable, project,
 
 
 def test_a_finished_creation_hands_its_slot_to_the_oldest_queued_run_at_once(
-    enable, project, slow_creation, one_slot
+    creating_and_queued, enable, project, slow_creation
 ):
-    slow_creation["polls"] = 10_000
-    first, first_run = enable()
-    engine.execute(first_run.pk, schedule=Scheduler())
-    queued_run = _queued_account(enable, project, "queued")
-    engine.execute(queued_run.pk, schedule=Scheduler())
+    first_run, queued_run = creating_and_queued
     later_run = _queued_account(enable, project, "later")
     engine.execute(later_run.pk, schedule=Scheduler())
 

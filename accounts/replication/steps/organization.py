@@ -152,14 +152,15 @@ def start_queued_creations(platform_id: int, wake, *, caller_account_id=None) ->
         .first()
     )
     now = timezone.now()
+    # Runs of the platform's live accounts whose creation has not started.
+    before_creation = ReplicationRun.objects.filter(
+        account__platform_id=platform_id, account__aws_account_id__isnull=True,
+        account__create_request_id="", account__deleted_at__isnull=True,
+    )  # fmt: skip
     # Runs on their way to the gate will take a slot first: woken ones not started yet, and
     # running ones before their CreateAccount. Waking more would only queue them again.
     on_their_way = (
-        ReplicationRun.objects.filter(
-            account__platform_id=platform_id, account__aws_account_id__isnull=True,
-            account__create_request_id="", account__deleted_at__isnull=True,
-        )
-        .filter(
+        before_creation.filter(
             Q(status=ReplicationRun.Status.RUNNING)
             | Q(status=ReplicationRun.Status.WAITING, next_attempt_at__lte=now + WAKE_MARGIN)
         )
@@ -171,11 +172,9 @@ def start_queued_creations(platform_id: int, wake, *, caller_account_id=None) ->
         return 0
     # A run woken by another worker is due "now" by that worker's clock: the margin keeps it
     # out of these candidates even if the clocks (or the two calls) are seconds apart.
-    candidates = ReplicationRun.objects.filter(
-        status=ReplicationRun.Status.WAITING, next_attempt_at__gt=now + WAKE_MARGIN,
-        account__platform_id=platform_id, account__aws_account_id__isnull=True,
-        account__create_request_id="", account__deleted_at__isnull=True,
-    ).order_by("created_at")[: free * 2]  # fmt: skip
+    candidates = before_creation.filter(
+        status=ReplicationRun.Status.WAITING, next_attempt_at__gt=now + WAKE_MARGIN
+    ).order_by("created_at")[: free * 2]
     woken = 0
     for run in candidates:
         # Compare-and-set on the due time read: of two creations ending together, only one

@@ -107,6 +107,7 @@ class _Account:
                     self.call(
                         floor.service_sts, "assume_role",
                         RoleArn=floor.state.service_role_arn, RoleSessionName="floor",
+                        ExternalId=floor.state.management_external_id,
                     )  # fmt: skip
             elif op == "organizations:ListAccounts":
                 self.pages(org, "list_accounts", "Accounts")
@@ -202,8 +203,9 @@ class Floor:
                         "aws_secret_access_key": state.secret_access_key}  # fmt: skip
         self.service_sts = self._client("sts", **service_user)
         management = self.service_sts.assume_role(
-            RoleArn=state.service_role_arn, RoleSessionName="floor"
-        )["Credentials"]
+            RoleArn=state.service_role_arn, RoleSessionName="floor",
+            ExternalId=state.management_external_id,
+        )["Credentials"]  # fmt: skip
         self.management = {
             "aws_access_key_id": management["AccessKeyId"],
             "aws_secret_access_key": management["SecretAccessKey"],

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from accounts.replication import aws
+from meshaws_site.private_files import write_private_file
 
 # moto's built-in account that answers for unknown access keys: our management account.
 MANAGEMENT_ACCOUNT_ID = "123456789012"
@@ -31,6 +32,10 @@ ORGANIZATIONS_REGION = "us-east-1"
 SANDBOX_MANAGED_POLICIES = ("AdministratorAccess", "ReadOnlyAccess", "PowerUserAccess")
 # The emulator is local: it answers at once or is not running, so long back-off only hides that.
 SANDBOX_MAX_ATTEMPTS = 2
+# `make run`'s emulator makes a creation and a new account's grace last a few seconds, as AWS
+# makes them last minutes, so that waiting shows; the tests keep them at 0 unless they test it.
+SANDBOX_CREATION_SECONDS = 5.0
+SANDBOX_ACCESS_GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class SandboxState:
     access_key_id: str
     secret_access_key: str
     privileged_external_id: str
+    management_external_id: str
+    automation_external_id: str
 
     def public_summary(self) -> dict[str, str]:
         """The state without its secrets, for printing."""
@@ -66,20 +73,35 @@ def _without_secrets(state: dict) -> dict:
 
 
 def prepare_emulator_process() -> None:
-    """Make moto, in this process, load the AWS-managed policies role mappings use.
+    """Make moto, in this process, as strict as AWS and load the managed policies mappings use.
 
     Must run before the emulator creates its first account.
     """
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    # moto is only in the `sandbox` extra: imported here, in the emulator's process only.
     import moto.iam.models as iam_models  # a module attribute, not public API: moto is pinned
+
+    from meshaws_site import strict_emulator
 
     every_policy = json.loads(iam_models.aws_managed_policies_data)
     iam_models.aws_managed_policies_data = json.dumps(
         {name: every_policy[name] for name in SANDBOX_MANAGED_POLICIES}
     )
+    strict_emulator.install()
 
 
-def _trust_service_user(service_user_arn: str) -> str:
+def make_emulator_realistic() -> None:
+    """Make creations and new accounts' grace last a few seconds in this emulator process."""
+    from meshaws_site import strict_emulator  # moto is only in the `sandbox` extra
+
+    strict_emulator.configure(
+        creation_seconds=SANDBOX_CREATION_SECONDS,
+        access_grace_seconds=SANDBOX_ACCESS_GRACE_SECONDS,
+    )
+
+
+def _trust_service_user(service_user_arn: str, external_id: str) -> str:
+    """docs/aws-setup.md's trust: the service user, with the role's external id."""
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -88,7 +110,27 @@ def _trust_service_user(service_user_arn: str) -> str:
                     "Effect": "Allow",
                     "Principal": {"AWS": service_user_arn},
                     "Action": "sts:AssumeRole",
-                    "Condition": {},
+                    "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+                }
+            ],
+        }
+    )
+
+
+def _service_user_policy(*role_arns: str) -> str:
+    """docs/aws-setup.md's policy of the service user: assume the two roles, nothing else.
+
+    The roles live in other accounts, so AWS wants the user's own policy to allow it too.
+    """
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AssumeMeshawsRoles",
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Resource": list(role_arns),
                 }
             ],
         }
@@ -263,6 +305,13 @@ class _Sandbox:
         key = aws.call(iam, "create_access_key", UserName=SERVICE_USER)["AccessKey"]
         return user_arn, key["AccessKeyId"], key["SecretAccessKey"]
 
+    def allow_service_user(self, iam, *role_arns: str) -> None:
+        """Give meshfed-service docs/aws-setup.md's policy: assume these roles."""
+        aws.call(
+            iam, "put_user_policy", UserName=SERVICE_USER, PolicyName=f"{SERVICE_USER}Policy",
+            PolicyDocument=_service_user_policy(*role_arns),
+        )  # fmt: skip
+
 
 def load_state(state_file: Path) -> dict:
     """The last bootstrap's state, or {} when there is none or it is unreadable."""
@@ -292,11 +341,13 @@ def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxSta
     user_arn, access_key_id, secret_access_key = sandbox.ensure_service_user(meshcloud_iam, known)
 
     privileged_external_id = known.get("privileged_external_id") or str(uuid.uuid4())
+    management_external_id = known.get("management_external_id") or str(uuid.uuid4())
+    automation_external_id = known.get("automation_external_id") or str(uuid.uuid4())
     management_iam = sandbox.client("iam", MANAGEMENT_CREDENTIALS)
     service_role_arn = sandbox.ensure_role(
         management_iam,
         SERVICE_ROLE,
-        _trust_service_user(user_arn),
+        _trust_service_user(user_arn, management_external_id),
         f"{SERVICE_ROLE}Policy",
         _service_role_policy(privileged_external_id, MANAGEMENT_ACCOUNT_ID),
     )
@@ -304,10 +355,11 @@ def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxSta
     automation_role_arn = sandbox.ensure_role(
         automation_iam,
         AUTOMATION_ROLE,
-        _trust_service_user(user_arn),
+        _trust_service_user(user_arn, automation_external_id),
         f"{AUTOMATION_ROLE}Policy",
         AUTOMATION_ROLE_POLICY,
     )
+    sandbox.allow_service_user(meshcloud_iam, service_role_arn, automation_role_arn)
 
     state = SandboxState(
         endpoint_url=endpoint_url,
@@ -325,19 +377,12 @@ def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxSta
         access_key_id=access_key_id,
         secret_access_key=secret_access_key,
         privileged_external_id=privileged_external_id,
+        management_external_id=management_external_id,
+        automation_external_id=automation_external_id,
     )
-    _write_private(state_file, json.dumps(asdict(state), indent=2))
+    # It holds the sandbox's keys: owner-only, in an owner-only folder.
+    write_private_file(state_file, json.dumps(asdict(state), indent=2))
     return state
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` readable by its owner only (it holds the sandbox's keys)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
-    temporary.replace(path)
 
 
 SANDBOX_PLATFORM, SANDBOX_LOCATION = "sandbox", "local"
@@ -370,9 +415,9 @@ def platform_record(state: SandboxState) -> dict:
             "secretKey": state.secret_access_key,
         },
         "organizationRootAccountRole": state.service_role_arn,
-        "organizationRootAccountExternalId": None,
+        "organizationRootAccountExternalId": state.management_external_id,
         "automationAccountRole": state.automation_role_arn,
-        "automationAccountExternalId": None,
+        "automationAccountExternalId": state.automation_external_id,
         "waitForExternalAvm": False,
         "roleMappings": [
             {

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from accounts.roles import AUDITOR, OPERATOR, SUPPORT
 from accounts.services import staff_user_create
-from meshaws_site import embedded_redis, sandbox
+from meshaws_site import embedded_redis, sandbox, strict_emulator
 
 # Before the emulator creates any account (see ../shared/testing/stack-notes.md).
 sandbox.prepare_emulator_process()
@@ -99,6 +99,13 @@ def sandbox_url(sandbox_server):
     """The session's emulator, emptied before the test."""
     reset_sandbox(sandbox_server)
     return sandbox_server
+
+
+@pytest.fixture
+def strictness():
+    """The in-process emulator's strict settings, for a test to change; restored after it."""
+    yield strict_emulator.settings
+    strict_emulator.restore()
 
 
 def run_manage(*args: str, env: dict | None = None, timeout: float = 60):

@@ -73,6 +73,9 @@ def test_it_creates_the_roles_in_their_accounts_trusting_the_service_user(bootst
     trust = role["AssumeRolePolicyDocument"]
     trust = json.loads(trust) if isinstance(trust, str) else trust
     assert trust["Statement"][0]["Principal"] == {"AWS": user_arn}
+    assert trust["Statement"][0]["Condition"] == {
+        "StringEquals": {"sts:ExternalId": state.management_external_id}
+    }
     policy = aws.call(
         management_iam,
         "get_role_policy",
@@ -101,6 +104,7 @@ def test_it_gives_the_service_user_keys_that_reach_the_management_role(bootstrap
         role_arn=state.service_role_arn,
         session_name="meshaws",
         region="eu-central-1",
+        external_id=state.management_external_id,
         endpoint_url=bootstrap.url,
     )
     org = aws.client(

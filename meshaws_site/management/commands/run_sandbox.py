@@ -39,6 +39,8 @@ class Command(BaseCommand):
                 state_file=settings.MESHAWS_SANDBOX_STATE_FILE,
             )
             applied = sandbox.configure_platform(state)
+            # After the bootstrap, which needs its accounts at once.
+            sandbox.make_emulator_realistic()
             outcome = "created" if applied.created else "updated" if applied.changed else "kept"
             self.stdout.write(f"Sandbox AWS emulator ready at {endpoint_url}")
             self.stdout.write(

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from meshaws_site.api import RolePermissions
+from meshaws_site.api import RolePermissions, lacks_method
 from platforms import patterns
 from platforms import selectors as platform_selectors
 from platforms.models import PlatformInstance
@@ -35,7 +35,7 @@ from .models import (
     ReplicationRun,
     ReplicationStep,
 )
-from .roles import RESYNC_PERMISSION
+from .roles import RESYNC_PERMISSION, sees_step_detail
 from .signin import entitlements_for
 
 
@@ -77,6 +77,10 @@ class PlatformReferenceField(serializers.RelatedField):
         return platform
 
 
+# A display name is optional (the identifier stands in) and free text a person reads.
+DISPLAY_NAME = {"required": False, "validators": [patterns.validate_display_name]}
+
+
 class CustomerSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api-customer-detail", lookup_field="identifier"
@@ -85,7 +89,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = ["url", "identifier", "display_name"]
-        extra_kwargs = {"identifier": {"validators": []}, "display_name": {"required": False}}
+        extra_kwargs = {"identifier": {"validators": []}, "display_name": DISPLAY_NAME}
 
     def create(self, data):
         return services.customer_create(
@@ -124,7 +128,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     class Meta:
         model = Project
         fields = ["url", "customer", "identifier", "display_name", "tags"]
-        extra_kwargs = {"identifier": {"validators": []}, "display_name": {"required": False}}
+        extra_kwargs = {"identifier": {"validators": []}, "display_name": DISPLAY_NAME}
         validators = []
 
     def get_url(self, project: Project) -> str:
@@ -319,6 +323,8 @@ class ResyncPermission(BasePermission):
     """Operators and support staff may request a re-sync (the custom `resync` permission)."""
 
     def has_permission(self, request, view) -> bool:
+        if lacks_method(request, view):
+            return True
         return bool(request.user and request.user.has_perm(RESYNC_PERMISSION))
 
 
@@ -329,14 +335,33 @@ class AwsCallSerializer(serializers.Serializer):
     error_code = serializers.CharField(allow_blank=True)
 
 
+# What operators and auditors see of a step beyond its remark (accounts.roles.sees_step_detail).
+STEP_DETAIL_FIELDS = ("detail", "aws_calls")
+
+
 class ReplicationStepSerializer(serializers.ModelSerializer):
     started = serializers.DateTimeField(source="started_at")
     finished = serializers.DateTimeField(source="finished_at")
-    aws_calls = AwsCallSerializer(many=True)
+    # Not required: left out for support staff, as on the pages.
+    detail = serializers.CharField(
+        required=False, help_text="what the step compared and changed (operators and auditors)"
+    )
+    aws_calls = AwsCallSerializer(
+        many=True, required=False, help_text="the AWS calls the step made (operators and auditors)"
+    )
 
     class Meta:
         model = ReplicationStep
-        fields = ["attempt", "name", "status", "started", "finished", "remark", "aws_calls"]
+        fields = [
+            "attempt", "name", "status", "started", "finished", "remark", *STEP_DETAIL_FIELDS,
+        ]  # fmt: skip
+
+    def to_representation(self, step: ReplicationStep) -> dict:
+        data = super().to_representation(step)
+        if not sees_step_detail(getattr(self.context.get("request"), "user", None)):
+            for name in STEP_DETAIL_FIELDS:
+                data.pop(name, None)
+        return data
 
 
 class ReplicationRunSerializer(serializers.ModelSerializer):
@@ -344,10 +369,12 @@ class ReplicationRunSerializer(serializers.ModelSerializer):
     account = serializers.HyperlinkedRelatedField(
         view_name="api-projectaccount-detail", read_only=True
     )
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="null: the system"
+    )
     created = serializers.DateTimeField(source="created_at")
-    started = serializers.DateTimeField(source="started_at")
-    finished = serializers.DateTimeField(source="finished_at")
+    started = serializers.DateTimeField(source="started_at", allow_null=True)
+    finished = serializers.DateTimeField(source="finished_at", allow_null=True)
     steps = ReplicationStepSerializer(many=True)
 
     class Meta:
@@ -359,7 +386,7 @@ class ReplicationRunSerializer(serializers.ModelSerializer):
 
 
 class ReplicationRunFilter(filters.FilterSet):
-    account = filters.NumberFilter(field_name="account_id", help_text="project account id")
+    account = filters.NumberFilter(field_name="account__id", help_text="project account id")
     status = filters.ChoiceFilter(choices=ReplicationRun.Status.choices)
     trigger = filters.ChoiceFilter(choices=ReplicationRun.Trigger.choices)
 
@@ -426,6 +453,8 @@ class CanViewBindings(BasePermission):
     """Operators, support staff and auditors may read who is entitled to what."""
 
     def has_permission(self, request, view) -> bool:
+        if lacks_method(request, view):
+            return True
         return bool(request.user and request.user.has_perm(VIEW_BINDING_PERMISSION))
 
 

@@ -86,6 +86,12 @@ def staff_role(user) -> str | None:
     return user._meshaws_staff_role
 
 
+def sees_step_detail(user) -> bool:
+    """Whether `user` sees what steps compared and the AWS calls they made: operators and
+    auditors do, support staff see only each step's remark (pages and API alike)."""
+    return bool(getattr(user, "is_superuser", False)) or staff_role(user) in (OPERATOR, AUDITOR)
+
+
 def staff_required(view):
     """Only users holding a staff role (or superusers) may use `view`; others get 403."""
 

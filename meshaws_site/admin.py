@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from .models import ApiToken
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Writes go through the services (validation, audit) and history is append-only: the
@@ -15,3 +17,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Who has an API token since when; never the key, which the database does not hold."""
+
+    list_display = ["user", "created_at"]
+    fields = ["user", "created_at"]

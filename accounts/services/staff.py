@@ -9,10 +9,12 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
 from accounts.roles import GROUP_OF_ROLE
 from audit.services import record
+from meshaws_site import tokens
+from meshaws_site.models import ApiToken
 
 
 def generate_password() -> str:
@@ -66,9 +68,12 @@ def staff_user_create(
 
 @transaction.atomic
 def api_token_create(*, user: AbstractBaseUser, actor: AbstractBaseUser | None) -> str:
-    """Give `user` a new API token (replacing any old one) and return its key."""
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
+    """Give `user` a new API token (replacing any old one) and return its key, which only the
+    caller ever sees: the database keeps its digest."""
+    key = tokens.new_key()
+    ApiToken.objects.update_or_create(
+        user=user, defaults={"digest": tokens.digest_of(key), "created_at": timezone.now()}
+    )
     record(
         actor=actor,
         action="token.create",
@@ -77,4 +82,4 @@ def api_token_create(*, user: AbstractBaseUser, actor: AbstractBaseUser | None) 
         object_repr=user.get_username(),
         remark="API token created; any earlier token of this user stopped working",
     )
-    return token.key
+    return key

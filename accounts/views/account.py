@@ -18,7 +18,7 @@ from accounts import selectors, services
 from accounts.models import ProjectAccount, ReplicationRun, ReplicationStep
 from accounts.replication.desired import for_account
 from accounts.replication.steps import STEPS
-from accounts.roles import AUDITOR, OPERATOR, staff_role
+from accounts.roles import sees_step_detail
 from accounts.signin import sign_in_links
 
 RUNS_PER_PAGE = 20
@@ -68,11 +68,6 @@ def _run_or_404(request, account: ProjectAccount) -> tuple[ReplicationRun | None
     if run is None:
         raise Http404(f"account {account.pk} has no run {run_id}")
     return run, True
-
-
-def sees_step_detail(user) -> bool:
-    """Operators and auditors see what steps compared and the AWS calls; support does not."""
-    return user.is_superuser or staff_role(user) in (OPERATOR, AUDITOR)
 
 
 def _live_context(

@@ -4,10 +4,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from accounts.roles import staff_role
 from audit.models import AuditEvent
+from meshaws_site.models import ApiToken
 
 User = get_user_model()
 
@@ -36,7 +37,10 @@ def test_it_generates_and_prints_a_password_when_none_is_given(capsys):
 def test_it_prints_a_working_api_token_as_the_last_line(capsys):
     call_command("createuser", "erin", "--role", "support", "--token")
     token = capsys.readouterr().out.strip().splitlines()[-1]
-    assert Token.objects.get(key=token).user.username == "erin"
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/customers/").status_code == 200
+    assert ApiToken.objects.get().user.username == "erin"
 
 
 @pytest.mark.django_db
@@ -68,15 +72,15 @@ def test_it_refuses_an_invalid_username():
 
 
 @pytest.mark.django_db
-def test_it_records_the_creation_without_the_password():
+def test_it_records_the_creation_without_the_password(capsys):
     call_command(
         "createuser", "erin", "--role", "operator", "--password", "Sturdy-passphrase-42", "--token"
     )
+    token = capsys.readouterr().out.strip().splitlines()[-1]
     events = list(AuditEvent.objects.order_by("id"))
     assert [event.action for event in events] == ["user.create", "token.create"]
     assert events[0].actor_name == "system"
     assert events[0].after == {"username": "erin", "role": "operator"}
-    token = Token.objects.get(user__username="erin").key
     for event in events:
         text = f"{event.before} {event.after} {event.remark}"
         assert "Sturdy-passphrase-42" not in text and token not in text

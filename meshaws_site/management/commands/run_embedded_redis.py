@@ -1,7 +1,6 @@
 """Serve the embedded Redis in the foreground (a `make run` process)."""
 
 import signal
-import subprocess
 import time
 
 import redis
@@ -28,13 +27,12 @@ class Command(BaseCommand):
         stop_requested = []
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop_requested.append(True))
-        socket_path.parent.mkdir(parents=True, exist_ok=True)
         embedded_redis.stop_leftover(socket_path.parent)
-        socket_path.unlink(missing_ok=True)
-        command = embedded_redis.server_command(socket_path, data_dir=socket_path.parent)
         # Its own session, so a terminal's Ctrl-C reaches this command only, which then
         # decides when Redis stops.
-        server = subprocess.Popen(command, start_new_session=True)  # noqa: S603
+        server = embedded_redis.spawn(
+            socket_path, data_dir=socket_path.parent, start_new_session=True
+        )
         self.stdout.write(f"Embedded Redis on {socket_path} (pid {server.pid})")
         while server.poll() is None and not stop_requested:
             time.sleep(0.2)

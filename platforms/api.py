@@ -12,7 +12,7 @@ from rest_framework.reverse import reverse
 
 from meshaws_site.api import Conflict, RolePermissions
 
-from . import config_io, selectors, services
+from . import config_io, patterns, selectors, services
 from .models import Location, PlatformInstance
 
 
@@ -24,7 +24,10 @@ class LocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Location
         fields = ["url", "identifier", "display_name"]
-        extra_kwargs = {"identifier": {"validators": []}, "display_name": {"required": False}}
+        extra_kwargs = {
+            "identifier": {"validators": []},
+            "display_name": {"required": False, "validators": [patterns.validate_display_name]},
+        }
 
 
 class LocationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -66,12 +69,17 @@ class PlatformSerializer(serializers.ModelSerializer):
     identifier = serializers.CharField(read_only=True)
     config = RecordField(
         help_text="the Aws.dhall record (see platform-example.json); secrets are write-only: "
-        'literal values, read back as {"fingerprint": "sha256:…"}; left out on update = kept'
+        'literal values, read back as {"fingerprint": "hmac-sha256:…"}; left out on update = '
+        "kept, except when endpointUrl, region, organizationRootAccountRole, accountAccessRole "
+        "or webIdentity.roleArn changes: then the secrets sent there must be given again. "
+        "meshfedServiceUser null: keyless, with webIdentity {roleArn, tokenFile} or the "
+        "default credential chain"
     )
 
     class Meta:
         model = PlatformInstance
         fields = ["url", "identifier", "location", "display_name", "config"]
+        extra_kwargs = {"display_name": {"validators": [patterns.validate_display_name]}}
 
     def get_url(self, platform: PlatformInstance) -> str:
         return reverse(
@@ -118,6 +126,8 @@ class PlatformSerializer(serializers.ModelSerializer):
             )
         except services.PlatformInUse as error:
             raise Conflict(str(error)) from None
+        except config_io.RecordInvalid as invalid:  # the platform changed since validate()
+            raise serializers.ValidationError({"config": invalid.errors}) from None
         self.instance = selectors.platforms_with_configuration().get(pk=applied.platform.pk)
         return self.instance
 

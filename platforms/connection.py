@@ -4,8 +4,9 @@ An operator runs it (page or `manage.py check_platform`) before any project is r
 find a wrong role ARN, external id, key pair, target OU or StackSet name. Every check is
 reported; a check that needs an earlier one which failed is reported as skipped (failed).
 Roles are assumed afresh each time (`aws.assume_role`, not the cached `assumed_role`), so a
-fixed trust policy is seen at once. Details never contain the service user's keys or the
-privileged external id.
+fixed trust policy is seen at once. The first check says where the credentials came from
+(stored keys, web identity or the default chain). Details never contain the service user's
+keys or the privileged external id.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.replication import aws
+from accounts.replication.credentials import credential_source, service_credentials
 from accounts.replication.desired import PlatformAccess, platform_access
 from platforms import secrets
 
@@ -22,6 +24,7 @@ SESSION_NAME = "meshaws-connection-check"
 # An operator is waiting on the answer: do not retry a refused or unreachable call for minutes.
 MAX_ATTEMPTS = 2
 
+CREDENTIALS = "service credentials"
 ASSUME_MANAGEMENT = "assume management role"
 LIST_ROOTS = "list organization roots"
 ASSUME_AUTOMATION = "assume automation role"
@@ -88,14 +91,43 @@ class _Checker:
             max_attempts=MAX_ATTEMPTS,
         )  # fmt: skip
 
-    # -- the roles -------------------------------------------------------------------------
+    # -- the credentials and the roles -----------------------------------------------------
+
+    def credentials(self) -> tuple[Check, aws.Credentials | None]:
+        """The credentials meshaws starts from, and which source gave them."""
+        source = credential_source(self.access)
+        try:
+            found = service_credentials(self.access, fresh=True, max_attempts=MAX_ATTEMPTS)
+        except aws.AwsError as error:
+            return self.failed(CREDENTIALS, error, _credentials_fix(error.code)), None
+        except ValueError as error:  # botocore refuses a malformed endpoint URL
+            return Check(
+                CREDENTIALS, False, self.scrub(str(error)),
+                fix="the platform's endpoint URL is not a valid URL; fix it or leave it empty",
+            ), None  # fmt: skip
+        detail = f"using {source}"
+        if not self.access.service_user_access_key and not self.access.web_identity_role_arn:
+            detail += f" (found by boto3: {aws.default_chain_method() or 'unknown'})"
+        return Check(CREDENTIALS, True, detail), found
+
+    def principal(self) -> str:
+        """Who assumes the roles, as their trust policies must name it."""
+        if self.access.service_user_access_key:
+            return "the meshfed-service user"
+        if self.access.web_identity_role_arn:
+            return f"the web identity role {self.access.web_identity_role_arn}"
+        return "the role or user of the default credential chain"
 
     def assume(
-        self, name: str, what: str, role_arn: str, external_id: str
+        self,
+        name: str,
+        what: str,
+        role_arn: str,
+        external_id: str,
+        service_user: aws.Credentials | None,
     ) -> tuple[Check, aws.Credentials | None]:
-        service_user = aws.Credentials(
-            self.access.service_user_access_key, self.access.service_user_secret_key
-        )
+        if service_user is None:
+            return _skipped(name, CREDENTIALS), None
         try:
             credentials = aws.assume_role(
                 credentials=service_user, role_arn=role_arn, session_name=SESSION_NAME,
@@ -103,7 +135,8 @@ class _Checker:
                 endpoint_url=self.endpoint_url, max_attempts=MAX_ATTEMPTS,
             )  # fmt: skip
         except aws.AwsError as error:
-            return self.failed(name, error, _assume_fix(error.code, what, role_arn)), None
+            fix = _assume_fix(error.code, what, role_arn, self.principal())
+            return self.failed(name, error, fix), None
         except ValueError as error:  # botocore refuses a malformed endpoint URL
             return Check(
                 name, False, self.scrub(str(error)),
@@ -198,12 +231,28 @@ class _Checker:
         return Check(name, True, f"StackSet {zone.stack_set_name} exists in {region}")
 
 
-def _assume_fix(code: str, what: str, role_arn: str) -> str:
-    if code in _DENIED:
+def _credentials_fix(code: str) -> str:
+    if code == "NoCredentials":
         return (
-            "check the role's trust policy allows the meshfed-service user and that the "
-            "external id matches"
+            "give the platform meshfedServiceUser keys or webIdentity, or run meshaws where "
+            "boto3's default chain finds credentials (instance or pod role, AWS_* environment, "
+            "profile)"
         )
+    if code == "InvalidWebIdentityTokenFile":
+        return "fix webIdentity.tokenFile: it must name a readable file holding the OIDC token"
+    if code in _DENIED or code in {"InvalidIdentityToken", "IDPRejectedClaim"}:
+        return (
+            "check the web identity role's trust policy: it must allow "
+            "sts:AssumeRoleWithWebIdentity for the token's issuer, audience and subject"
+        )
+    if code in {"ExpiredTokenException", "ExpiredToken"}:
+        return "the web identity token has expired; check that it is refreshed in its file"
+    return "check the platform's credentials (see the AWS setup guide)"
+
+
+def _assume_fix(code: str, what: str, role_arn: str, principal: str) -> str:
+    if code in _DENIED:
+        return f"check the role's trust policy allows {principal} and that the external id matches"
     if code in _BAD_KEYS:
         return (
             "the service user's access key or secret key is wrong or inactive; store the "
@@ -236,19 +285,22 @@ def check_platform(platform) -> list[Check]:
     except secrets.SecretUnreadable:
         return [
             Check(
-                ASSUME_MANAGEMENT, False, "the stored service user keys cannot be decrypted",
+                CREDENTIALS, False, "the stored secrets cannot be decrypted",
                 fix="set the encryption keys the secrets were stored with, or store the "
-                "service user's keys again",
+                "secrets again",
             ),
+            _skipped(ASSUME_MANAGEMENT, CREDENTIALS),
             _skipped(LIST_ROOTS, ASSUME_MANAGEMENT),
-            _skipped(ASSUME_AUTOMATION, ASSUME_MANAGEMENT),
+            _skipped(ASSUME_AUTOMATION, CREDENTIALS),
         ]  # fmt: skip
     checker = _Checker(platform, access)
-    checks: list[Check] = []
+    check, service_user = checker.credentials()
+    checks: list[Check] = [check]
 
     check, management = checker.assume(
-        ASSUME_MANAGEMENT, "management", access.management_role, access.management_external_id
-    )
+        ASSUME_MANAGEMENT, "management", access.management_role, access.management_external_id,
+        service_user,
+    )  # fmt: skip
     checks.append(check)
 
     roots = None
@@ -259,8 +311,9 @@ def check_platform(platform) -> list[Check]:
         checks.append(check)
 
     check, automation = checker.assume(
-        ASSUME_AUTOMATION, "automation", access.automation_role, access.automation_external_id
-    )
+        ASSUME_AUTOMATION, "automation", access.automation_role, access.automation_external_id,
+        service_user,
+    )  # fmt: skip
     checks.append(check)
 
     for zone in platform.landing_zones.all():

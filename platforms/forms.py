@@ -15,6 +15,7 @@ from django.forms import formset_factory
 
 from accounts.replication.aws import known_regions
 
+from . import patterns
 from .config_io import PlatformRecord
 from .models import Location, PlatformInstance
 
@@ -52,6 +53,9 @@ FIELD_OF_PATH = {
     "endpointUrl": "endpoint_url",
     "externalAvmTimeoutMinutes": "external_avm_timeout_minutes",
     "consoleSignInUrlTemplate": "console_sign_in_url_template",
+    "webIdentity": "credential_source",
+    "webIdentity.roleArn": "web_identity_role_arn",
+    "webIdentity.tokenFile": "web_identity_token_file",
 }
 ROLE_MAPPING_FIELD = {"mapKey": "project_role", "mapValue.roleName": "role_name"}
 LANDING_ZONE_FIELD = {
@@ -65,6 +69,13 @@ LANDING_ZONE_FIELD = {
 }
 PATH = re.compile(r"^(?P<list>roleMappings|landingZones)\[(?P<index>\d+)\](?:\.(?P<rest>.*))?$")
 SECRET_FIELDS = ("access_key", "secret_key", "privileged_external_id")
+ACCESS_KEYS, WEB_IDENTITY, DEFAULT_CHAIN = "access_keys", "web_identity", "default_chain"
+CREDENTIAL_SOURCES = (
+    (ACCESS_KEYS, "the service user's access keys (meshfedServiceUser)"),
+    (WEB_IDENTITY, "web identity: AssumeRoleWithWebIdentity with a token file (IRSA)"),
+    (DEFAULT_CHAIN, "the default credential chain: instance or pod role, AWS_* environment, "
+     "profile"),
+)  # fmt: skip
 
 
 class DocumentField(forms.CharField):
@@ -103,10 +114,26 @@ class PlatformForm(forms.Form):
         label="Platform identifier", max_length=63, widget=_pattern(),
         help_text="lowercase letters, digits, hyphens; referenced as <platform>.<location>",
     )  # fmt: skip
-    display_name = forms.CharField(max_length=100, required=False)
+    display_name = forms.CharField(
+        max_length=100, required=False, validators=[patterns.validate_display_name]
+    )
     region = forms.CharField(
         max_length=32, help_text="home region of the API calls, e.g. eu-central-1",
         widget=forms.TextInput(attrs={"list": "aws-regions"}),
+    )  # fmt: skip
+    credential_source = forms.ChoiceField(
+        label="Credentials", choices=CREDENTIAL_SOURCES, widget=forms.RadioSelect,
+        initial=ACCESS_KEYS, required=False,
+        help_text="keyless credentials avoid stored access keys (see the AWS setup guide)",
+    )  # fmt: skip
+    web_identity_role_arn = forms.CharField(
+        label="Web identity role ARN", max_length=2048, required=False,
+        help_text="arn:aws:iam::<meshcloud account>:role/meshaws (trusts your OIDC provider)",
+    )  # fmt: skip
+    web_identity_token_file = forms.CharField(
+        label="Web identity token file", max_length=4096, required=False,
+        help_text="on the meshaws server, e.g. /var/run/secrets/eks.amazonaws.com/"
+        "serviceaccount/token",
     )  # fmt: skip
     access_key = forms.CharField(
         label="Service user access key", required=False, widget=SecretInput()
@@ -201,20 +228,32 @@ class PlatformForm(forms.Form):
             for name in SECRET_FIELDS:
                 stored = getattr(platform, f"{name}_fingerprint")
                 if stored:
-                    self.fields[name].help_text = f"stored: {stored}; leave empty to keep it"
+                    self.fields[name].help_text = (
+                        f"stored: {stored}; leave empty to keep it (type it again when the "
+                        "endpoint, region or a role it is sent to changes)"
+                    )
 
     def record_data(self) -> dict[str, Any]:
         """The cleaned fields in the record format (keys as in platform files)."""
         data = self.cleaned_data
         mesh = data.get("provisioning") == PlatformInstance.Provisioning.MESH
         identifier = self.platform.identifier if self.platform else data.get("identifier")
+        source = data.get("credential_source") or ACCESS_KEYS
         return {
             "platform": identifier,
             "region": data.get("region"),
             "meshfedServiceUser": {
                 "accessKey": data.get("access_key") or None,
                 "secretKey": data.get("secret_key") or None,
-            },
+            }
+            if source == ACCESS_KEYS
+            else None,
+            "webIdentity": {
+                "roleArn": data.get("web_identity_role_arn"),
+                "tokenFile": data.get("web_identity_token_file"),
+            }
+            if source == WEB_IDENTITY
+            else None,
             "privilegedExternalId": data.get("privileged_external_id") or None,
             "organizationRootAccountRole": data.get("organization_root_account_role"),
             "organizationRootAccountExternalId": data.get("organization_root_account_external_id"),
@@ -344,6 +383,13 @@ def initial_from_record(
         "identifier": platform.identifier,
         "display_name": platform.display_name,
         "region": record.region,
+        "credential_source": ACCESS_KEYS
+        if record.access_keys
+        else WEB_IDENTITY
+        if record.web_identity_role_arn
+        else DEFAULT_CHAIN,
+        "web_identity_role_arn": record.web_identity_role_arn,
+        "web_identity_token_file": record.web_identity_token_file,
         "organization_root_account_role": record.organization_root_account_role,
         "organization_root_account_external_id": record.organization_root_account_external_id,
         "automation_account_role": record.automation_account_role,

@@ -90,6 +90,8 @@ def import_platform_text(
         )
     except services.PlatformInUse as error:
         raise ImportRefused([str(error)]) from None
+    except config_io.RecordInvalid as invalid:  # the platform changed since it was read
+        raise ImportRefused(invalid.lines()) from None
     return ImportResult(applied=applied, warnings=record.warnings)
 
 

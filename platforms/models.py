@@ -36,11 +36,14 @@ class PlatformInstance(models.Model):
     region = models.CharField(max_length=32)
 
     # meshfedServiceUser and privilegedExternalId: ciphertext (platforms.secrets) and the
-    # fingerprint shown instead of the value.
-    access_key_ciphertext = models.TextField()
-    access_key_fingerprint = models.CharField(max_length=32)
-    secret_key_ciphertext = models.TextField()
-    secret_key_fingerprint = models.CharField(max_length=32)
+    # fingerprint shown instead of the value. No keys: web identity or the default chain.
+    access_key_ciphertext = models.TextField(blank=True)
+    access_key_fingerprint = models.CharField(max_length=32, blank=True)
+    secret_key_ciphertext = models.TextField(blank=True)
+    secret_key_fingerprint = models.CharField(max_length=32, blank=True)
+    # webIdentity: AssumeRoleWithWebIdentity of this role with the token read from the file.
+    web_identity_role_arn = models.CharField(max_length=2048, blank=True)
+    web_identity_token_file = models.CharField(max_length=4096, blank=True)
     privileged_external_id_ciphertext = models.TextField(blank=True)
     privileged_external_id_fingerprint = models.CharField(max_length=32, blank=True)
 
@@ -72,6 +75,11 @@ class PlatformInstance(models.Model):
     endpoint_url = models.CharField(max_length=300, blank=True)
     # The console sign-in link shown per account and role; empty: no links.
     console_sign_in_url_template = models.CharField(max_length=2000, blank=True)
+    # The AWS organization (o-…) that replication read through DescribeOrganization, and the
+    # endpoint and management role it was read through: it is known only while they are
+    # still the platform's (see known_organization_id).
+    organization_id = models.CharField(max_length=34, blank=True)
+    organization_read_from = models.TextField(blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -93,6 +101,18 @@ class PlatformInstance(models.Model):
     def full_identifier(self) -> str:
         """`<platform>.<location>`, the way projects and the API refer to a platform."""
         return f"{self.identifier}.{self.location.identifier}"
+
+    @property
+    def organization_destination(self) -> str:
+        """The endpoint and management role: one role at one endpoint is in one organization."""
+        return f"{self.endpoint_url}\n{self.organization_root_account_role}"
+
+    @property
+    def known_organization_id(self) -> str:
+        """The organization id, or "" until read through the current endpoint and role."""
+        if self.organization_read_from != self.organization_destination:
+            return ""
+        return self.organization_id
 
 
 class LandingZone(models.Model):

@@ -2,18 +2,25 @@
 
 The first key of MESHAWS_ENCRYPTION_KEYS encrypts; every key decrypts, so rotating means
 putting a new key first, running `manage.py rotate_secrets`, then dropping the old key.
+
+A fingerprint is an HMAC keyed with the server's SECRET_KEY: whoever reads one (an export, the
+API, the audit log) cannot confirm a guess of the secret without that key. It stays the same
+across restarts as long as SECRET_KEY does; `rotate_secrets` recomputes them after a change.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import salted_hmac
 
-FINGERPRINT_PREFIX = "sha256:"
+FINGERPRINT_PREFIX = "hmac-sha256:"
+# Fingerprints before they were keyed: a bare SHA-256 of the secret, which confirms guesses.
+LEGACY_FINGERPRINT_PREFIX = "sha256:"
+_FINGERPRINT_SALT = "meshaws.platforms.secrets.fingerprint"
 
 
 class SecretUnreadable(Exception):
@@ -59,7 +66,13 @@ def rotate(ciphertext: str) -> str:
 
 
 def fingerprint(value: str) -> str:
-    """A short, stable digest that tells secrets apart without revealing them."""
+    """A short, stable HMAC under the server's key that tells secrets apart, revealing none."""
     if not value:
         return ""
-    return FINGERPRINT_PREFIX + hashlib.sha256(value.encode()).hexdigest()[:16]
+    digest = salted_hmac(_FINGERPRINT_SALT, value, algorithm="sha256").hexdigest()
+    return FINGERPRINT_PREFIX + digest[:16]
+
+
+def is_fingerprint(text: str) -> bool:
+    """Whether `text` looks like a fingerprint (keyed or legacy) rather than a secret value."""
+    return text.startswith((FINGERPRINT_PREFIX, LEGACY_FINGERPRINT_PREFIX))

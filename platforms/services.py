@@ -12,7 +12,13 @@ from django.db.models import ProtectedError
 from audit.services import record as audit
 
 from . import patterns, secrets
-from .config_io import PlatformRecord, RoleMappingRecord, record_of
+from .config_io import (
+    PlatformRecord,
+    RecordInvalid,
+    RoleMappingRecord,
+    record_of,
+    secrets_to_type_again,
+)
 from .models import LandingZone, Location, PlatformInstance, RoleMapping
 
 
@@ -29,6 +35,13 @@ class PlatformInUse(Exception):
     """A platform (or landing zone) that project accounts still use cannot be deleted."""
 
 
+def _check_display_name(display_name: str | None) -> None:
+    try:
+        patterns.validate_display_name(display_name or "")
+    except ValidationError as error:
+        raise ValidationError({"display_name": error.messages}) from None
+
+
 @transaction.atomic
 def location_create(
     *, identifier: str, display_name: str, actor: AbstractBaseUser | None
@@ -40,6 +53,7 @@ def location_create(
         raise ValidationError({"identifier": error.messages}) from None
     if Location.objects.filter(identifier=identifier).exists():
         raise ValidationError({"identifier": f"location {identifier!r} already exists"})
+    _check_display_name(display_name)
     location = Location.objects.create(
         identifier=identifier, display_name=display_name or identifier
     )
@@ -56,6 +70,9 @@ def location_create(
 
 def _set_secret(platform: PlatformInstance, name: str, secret) -> None:
     if secret.value is None:
+        if not secret.fingerprint:  # none given and none kept: nothing stored any more
+            setattr(platform, f"{name}_ciphertext", "")
+            setattr(platform, f"{name}_fingerprint", "")
         return
     if getattr(platform, f"{name}_fingerprint") == secret.fingerprint:
         return  # the same value: keep the ciphertext rather than churn it
@@ -92,7 +109,10 @@ def platform_apply(
     """Create or update the platform `record.platform` in `location` to match `record`.
 
     Idempotent: applying the stored configuration again writes nothing and no audit event.
+    RecordInvalid when the change would send a kept secret somewhere new (parse_record says
+    so first; this holds for every caller).
     """
+    _check_display_name(display_name)
     platform = (
         PlatformInstance.objects.select_for_update()
         .filter(location=location, identifier=record.platform)
@@ -100,6 +120,8 @@ def platform_apply(
     )
     created = platform is None
     before = None if created else record_of(platform)
+    if before is not None and (left_behind := secrets_to_type_again(record, before)):
+        raise RecordInvalid(left_behind)
     record = record.keeping_secrets_of(before)
     name_changes = display_name is not None and (created or display_name != platform.display_name)
     if before is not None and before.as_dict() == record.as_dict() and not name_changes:
@@ -139,6 +161,8 @@ def platform_apply(
     platform.account_creation_concurrency = record.account_creation_concurrency
     platform.endpoint_url = record.endpoint_url
     platform.console_sign_in_url_template = record.console_sign_in_url_template
+    platform.web_identity_role_arn = record.web_identity_role_arn
+    platform.web_identity_token_file = record.web_identity_token_file
     platform.save()
 
     _replace_role_mappings(record.role_mappings, platform=platform)
@@ -230,20 +254,30 @@ def platform_delete(
     )
 
 
+SECRET_NAMES = ("access_key", "secret_key", "privileged_external_id")
+
+
 def platforms_rotate_secrets(*, actor: AbstractBaseUser | None) -> int:
-    """Re-encrypt every stored secret under the newest key; returns how many were rotated."""
+    """Re-encrypt every stored secret under the newest key; returns how many were rotated.
+
+    Fingerprints are recomputed on the way, so they follow a changed SECRET_KEY too.
+    """
     rotated = 0
     with transaction.atomic():
         for platform in PlatformInstance.objects.select_for_update():
-            for name in ("access_key", "secret_key", "privileged_external_id"):
+            for name in SECRET_NAMES:
                 ciphertext = getattr(platform, f"{name}_ciphertext")
                 if ciphertext:
                     setattr(platform, f"{name}_ciphertext", secrets.rotate(ciphertext))
+                    setattr(
+                        platform, f"{name}_fingerprint",
+                        secrets.fingerprint(secrets.decrypt(ciphertext)),
+                    )  # fmt: skip
                     rotated += 1
-            platform.save(update_fields=[
-                "access_key_ciphertext", "secret_key_ciphertext",
-                "privileged_external_id_ciphertext",
-            ])  # fmt: skip
+            platform.save(
+                update_fields=[f"{name}_{part}" for name in SECRET_NAMES
+                               for part in ("ciphertext", "fingerprint")]
+            )  # fmt: skip
         audit(
             actor=actor,
             action="secrets.rotate",

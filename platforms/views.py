@@ -134,6 +134,9 @@ def _save(request, editor: PlatformEditor, platform: PlatformInstance | None):
     except services.PlatformInUse as error:
         editor.form.add_error(None, str(error))
         return _editor_page(request, editor, platform, status=400)
+    except config_io.RecordInvalid as invalid:  # the platform changed since it was read
+        editor.add_record_errors(invalid.errors)
+        return _editor_page(request, editor, platform, status=400)
     name = applied.platform.full_identifier
     if applied.created:
         messages.success(request, f"Platform {name} created.")

@@ -6,6 +6,7 @@ is checked with platforms/patterns.py; every error is reported with its path in 
 e.g. `roleMappings[1].mapValue.roleName`, and all errors are reported at once.
 """
 
+from .destinations import SECRETS_CARRIED, secrets_to_type_again
 from .files import RecordFileError, dump_json, load_record_text
 from .parsing import RecordInvalid, parse_record
 from .record import (
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_POLICIES_PER_ROLE",
     "MAX_TIMEOUT_MINUTES",
     "RECORD_KEYS",
+    "SECRETS_CARRIED",
     "SECRET_PATHS",
     "LandingZoneRecord",
     "PlatformRecord",
@@ -43,4 +45,5 @@ __all__ = [
     "load_record_text",
     "parse_record",
     "record_of",
+    "secrets_to_type_again",
 ]

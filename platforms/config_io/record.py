@@ -29,8 +29,9 @@ RECORD_KEYS = (
     "privilegedExternalId", "enforceAccountAlias", "customerIdentifierLength",
     "projectIdentifierLength", "tagPrefix", "identityProvider", "landingZones",
     "accountCreationConcurrency", "endpointUrl", "externalAvmTimeoutMinutes",
-    "consoleSignInUrlTemplate",
+    "consoleSignInUrlTemplate", "webIdentity",
 )  # fmt: skip
+WEB_IDENTITY_KEYS = ("roleArn", "tokenFile")
 LANDING_ZONE_KEYS = (
     "identifier", "displayName", "targetOrganizationalUnit", "stackSetName", "stackSetRegion",
     "bootstrapTemplate", "roleMappings", "disabled",
@@ -77,7 +78,12 @@ class LandingZoneRecord:
 
 @dataclass(frozen=True)
 class PlatformRecord:
-    """A whole, valid platform configuration (the record), ready for services.platform_apply."""
+    """A whole, valid platform configuration (the record), ready for services.platform_apply.
+
+    The credentials meshaws starts from: the service user's access keys (`access_keys`), else
+    web identity (`web_identity_role_arn` with the token in `web_identity_token_file`), else
+    boto3's default credential chain.
+    """
 
     platform: str
     region: str
@@ -105,6 +111,9 @@ class PlatformRecord:
     endpoint_url: str = ""
     external_avm_timeout_minutes: int = 60
     console_sign_in_url_template: str = ""
+    access_keys: bool = True
+    web_identity_role_arn: str = ""
+    web_identity_token_file: str = ""
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -115,7 +124,9 @@ class PlatformRecord:
             "meshfedServiceUser": {
                 "accessKey": _secret_out(self.access_key),
                 "secretKey": _secret_out(self.secret_key),
-            },
+            }
+            if self.access_keys
+            else None,
             "organizationRootAccountRole": self.organization_root_account_role,
             "organizationRootAccountExternalId": self.organization_root_account_external_id or None,
             "automationAccountRole": self.automation_account_role,
@@ -160,20 +171,47 @@ class PlatformRecord:
             "endpointUrl": self.endpoint_url or None,
             "externalAvmTimeoutMinutes": self.external_avm_timeout_minutes,
             "consoleSignInUrlTemplate": self.console_sign_in_url_template or None,
+            "webIdentity": {
+                "roleArn": self.web_identity_role_arn,
+                "tokenFile": self.web_identity_token_file,
+            }
+            if self.web_identity_role_arn
+            else None,
         }
 
+    def secret_at(self, path: str) -> Secret:
+        """The secret at a path of SECRET_PATHS."""
+        return {
+            "meshfedServiceUser.accessKey": self.access_key,
+            "meshfedServiceUser.secretKey": self.secret_key,
+            "privilegedExternalId": self.privileged_external_id,
+        }[path]
+
+    @property
+    def credential_source(self) -> str:
+        """Where meshaws's AWS credentials come from, in the operator's words."""
+        if self.access_keys:
+            return "the service user's access keys"
+        if self.web_identity_role_arn:
+            return f"web identity ({self.web_identity_role_arn})"
+        return "the default credential chain"
+
     def keeping_secrets_of(self, stored: PlatformRecord | None) -> PlatformRecord:
-        """This record with every "keep" secret filled in with the stored one's fingerprint."""
+        """This record with every "keep" secret filled in with the stored one's fingerprint.
+
+        Without access keys (web identity or the default chain) the stored keys are not kept.
+        """
         if stored is None:
             return self
 
         def kept(given: Secret, old: Secret) -> Secret:
             return given if given.value is not None else old
 
+        keys_kept = self.access_keys and stored.access_keys
         return replace(
             self,
-            access_key=kept(self.access_key, stored.access_key),
-            secret_key=kept(self.secret_key, stored.secret_key),
+            access_key=kept(self.access_key, stored.access_key) if keys_kept else self.access_key,
+            secret_key=kept(self.secret_key, stored.secret_key) if keys_kept else self.secret_key,
             privileged_external_id=kept(self.privileged_external_id, stored.privileged_external_id),
         )
 
@@ -247,6 +285,9 @@ def record_of(platform) -> PlatformRecord:
         endpoint_url=platform.endpoint_url,
         external_avm_timeout_minutes=platform.external_avm_timeout_minutes,
         console_sign_in_url_template=platform.console_sign_in_url_template,
+        access_keys=bool(platform.access_key_ciphertext),
+        web_identity_role_arn=platform.web_identity_role_arn,
+        web_identity_token_file=platform.web_identity_token_file,
     )
 
 

@@ -119,6 +119,8 @@ def _read_landing_zones(reader: _Reader, data: Any, region: str) -> tuple[Landin
                 )
             seen.add(identifier)
         display_name = reader.text(entry, path, "displayName", required=False, max_length=100)
+        if display_name:
+            reader.check(_join(path, "displayName"), patterns.validate_display_name, display_name)
         target = reader.text(entry, path, "targetOrganizationalUnit", required=True)
         if target:
             reader.check(

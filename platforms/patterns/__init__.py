@@ -21,6 +21,8 @@ Import everything from `platforms.patterns`; the modules of the package split it
 - `placeholders`: NameContext, the account name and the parsing of both placeholder syntaxes;
 - `rendering`: rendering templates and patterns, their worst cases, and their validation;
 - `documents`: CloudFormation templates and SAML metadata;
+- `display_names`: the free-text names people read (no bidirectional control characters);
+- `credentials`: the web identity token file of keyless credentials;
 - `sign_in`: the console sign-in URL template (`{account_id}`, `{role_name}`, … placeholders);
 - `_messages`: pieces of validation messages the others share.
 """
@@ -30,6 +32,8 @@ from .account_names import (
     validate_account_alias,
     validate_account_email,
 )
+from .credentials import MAX_TOKEN_FILE_PATH, validate_token_file
+from .display_names import validate_display_name
 from .documents import (
     MAX_SAML_METADATA,
     MAX_TEMPLATE_BODY,
@@ -97,6 +101,9 @@ __all__ = [
     "validate_identifier",
     "validate_identifier_limits",
     "validate_platform_identifier",
+    # credentials
+    "MAX_TOKEN_FILE_PATH",
+    "validate_token_file",
     # resources
     "validate_region",
     "validate_role_name",
@@ -129,6 +136,8 @@ __all__ = [
     "MAX_SAML_METADATA",
     "validate_cloudformation_template",
     "validate_saml_metadata",
+    # display_names
+    "validate_display_name",
     # sign_in
     "CONSOLE_SIGN_IN_PLACEHOLDERS",
     "MAX_CONSOLE_SIGN_IN_URL_TEMPLATE",

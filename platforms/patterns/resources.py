@@ -13,7 +13,6 @@ from ._messages import _article, _describe, _first_bad_char
 
 _MAX_ROLE_NAME_LENGTH = 64
 _MAX_POLICY_NAME_LENGTH = 128
-_MAX_ROLE_PATH_AND_NAME_LENGTH = 512
 
 _PARTITIONS = (
     "aws",
@@ -176,25 +175,21 @@ def validate_policy_arn(value: str) -> None:
 
 
 def validate_access_role_name(value: str) -> None:
-    """Check accountAccessRole: a role name with an optional path, such as /path/Name."""
+    """Check accountAccessRole: a bare IAM role name, as CreateAccount's RoleName takes it."""
     if value.startswith("arn:"):
         raise ValidationError(
             "give the role name, not its ARN (for example OrganizationAccountAccessRole)",
             code="arn_given",
         )
-    if len(value) > _MAX_ROLE_PATH_AND_NAME_LENGTH:
+    # CreateAccount's RoleName is [\w+=,.@-]{1,64}: no path, and the access step assumes
+    # role/<accountAccessRole>, which a leading slash would turn into role//path/Name.
+    if "/" in value:
         raise ValidationError(
-            f"has {len(value)} characters; a role name with its path may have at most "
-            f"{_MAX_ROLE_PATH_AND_NAME_LENGTH}",
-            code="too_long",
+            "has a path; give a role name without a path ([\\w+=,.@-], 1 to 64 characters), "
+            "as CreateAccount's RoleName requires (for example OrganizationAccountAccessRole)",
+            code="role_path",
         )
-    path_and_name = value[1:] if value.startswith("/") else value
-    problem = _path_and_name_problem(
-        path_and_name,
-        noun="an IAM role name",
-        max_length=_MAX_ROLE_NAME_LENGTH,
-        name_subject="the name after the last '/'" if "/" in path_and_name else "",
-    )
+    problem = _iam_name_problem(value, noun="an IAM role name", max_length=_MAX_ROLE_NAME_LENGTH)
     if problem is not None:
         raise ValidationError(problem, code="invalid_role_name")
 

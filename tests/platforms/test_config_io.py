@@ -36,7 +36,7 @@ def test_it_exports_the_integration_page_record_back_equal(page_record):
         if key != "meshfedServiceUser":
             assert exported[key] == value, key
     for name in ("accessKey", "secretKey"):
-        assert exported["meshfedServiceUser"][name]["fingerprint"].startswith("sha256:")
+        assert exported["meshfedServiceUser"][name]["fingerprint"].startswith("hmac-sha256:")
 
 
 def test_it_reads_the_same_record_from_dhall(page_record):
@@ -47,9 +47,10 @@ def test_it_reads_the_same_record_from_dhall(page_record):
 
 def test_it_round_trips_the_complete_example(example_record):
     exported = parse_record(example_record).as_dict()
-    # The shared example predates consoleSignInUrlTemplate: export adds it, last, as null.
-    assert list(exported) == [*example_record, "consoleSignInUrlTemplate"]
-    assert exported["consoleSignInUrlTemplate"] is None
+    # The shared example predates consoleSignInUrlTemplate and webIdentity: export adds them,
+    # last, as null.
+    assert list(exported) == [*example_record, "consoleSignInUrlTemplate", "webIdentity"]
+    assert exported["consoleSignInUrlTemplate"] is None and exported["webIdentity"] is None
     for key in set(example_record) - {"meshfedServiceUser", "privilegedExternalId"}:
         assert exported[key] == example_record[key], key
     assert "fingerprint" in exported["privilegedExternalId"]
@@ -128,7 +129,7 @@ def test_it_refuses_more_than_ten_policies(page_record):
 
 
 def test_it_requires_the_service_user_keys_on_create(page_record):
-    del page_record["meshfedServiceUser"]
+    page_record["meshfedServiceUser"] = {}  # keys, but none given (null means keyless)
     errors = errors_of(page_record)
     assert errors["meshfedServiceUser.accessKey"] == ["is required"]
 
@@ -155,12 +156,12 @@ def test_it_keeps_stored_secrets_given_by_fingerprint_or_left_out(page_record):
     again = parse_record(exported, stored=stored)
     assert again.access_key.fingerprint == stored.access_key.fingerprint
     assert again.as_dict() == exported
-    del page_record["meshfedServiceUser"]
+    page_record["meshfedServiceUser"] = {"accessKey": None, "secretKey": ""}
     assert parse_record(page_record, stored=stored).secret_key == stored.secret_key
 
 
 def test_it_refuses_a_fingerprint_that_is_not_the_stored_one(page_record):
-    page_record["meshfedServiceUser"]["accessKey"] = {"fingerprint": "sha256:0000000000000000"}
+    page_record["meshfedServiceUser"]["accessKey"] = {"fingerprint": "hmac-sha256:00000000000000"}
     assert "not the stored one" in errors_of(page_record)["meshfedServiceUser.accessKey"][0]
 
 

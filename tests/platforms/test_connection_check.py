@@ -9,6 +9,7 @@ from accounts.replication import aws
 from platforms.connection import (
     ASSUME_AUTOMATION,
     ASSUME_MANAGEMENT,
+    CREDENTIALS,
     LIST_ROOTS,
     check_platform,
 )
@@ -74,7 +75,8 @@ def test_it_passes_every_check_for_the_sandbox_platform(sandbox_platform, sandbo
 
     assert [check for check in checks if not check.passed] == []
     names = [check.name for check in checks]
-    assert names[:3] == [ASSUME_MANAGEMENT, LIST_ROOTS, ASSUME_AUTOMATION]
+    assert names[:4] == [CREDENTIALS, ASSUME_MANAGEMENT, LIST_ROOTS, ASSUME_AUTOMATION]
+    assert by_name(checks)[CREDENTIALS].detail == "using the service user's access keys"
     ou = sandbox_state.landing_zone_ou_id
     assert f"landing zone default: target {ou}" in names
     assert f"landing zone bootstrapped: target {ou}" in names
@@ -123,7 +125,7 @@ def test_it_passes_for_a_stack_set_that_exists(missing_stack_set, sandbox_state)
     automation = aws.assume_role(
         credentials=aws.Credentials(sandbox_state.access_key_id, sandbox_state.secret_access_key),
         role_arn=sandbox_state.automation_role_arn, session_name="test", region="eu-central-1",
-        external_id="automation-external-id", endpoint_url=sandbox_state.endpoint_url,
+        external_id=sandbox_state.automation_external_id, endpoint_url=sandbox_state.endpoint_url,
     )  # fmt: skip
     cloudformation = aws.client(
         "cloudformation", region="eu-central-1", credentials=automation,
@@ -164,7 +166,8 @@ def test_it_checks_from_the_command(sandbox_platform):  # noqa: F811
     call_command("check_platform", "aws.local", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith(f"PASS  {ASSUME_MANAGEMENT}: ")
+    assert lines[0].startswith(f"PASS  {CREDENTIALS}: ")
+    assert lines[1].startswith(f"PASS  {ASSUME_MANAGEMENT}: ")
     assert all(line.startswith("PASS  ") for line in lines[:-1])
     assert "all" in lines[-1] and "passed" in lines[-1]
 

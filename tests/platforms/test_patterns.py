@@ -620,9 +620,22 @@ def test_it_rejects_an_arn_as_account_access_role():
     )
 
 
-@pytest.mark.parametrize("value", ["OrganizationAccountAccessRole", "/meshcloud/Access", "a/b"])
-def test_it_accepts_an_account_access_role_with_an_optional_path(value):
+@pytest.mark.parametrize("value", ["OrganizationAccountAccessRole", "Access+=,.@_-1", "A" * 64])
+def test_it_accepts_an_account_access_role_name(value):
     validate_access_role_name(value)
+
+
+@pytest.mark.parametrize("value", ["/meshcloud/Access", "meshcloud/Access", "/Access", "Access/"])
+def test_it_refuses_an_account_access_role_with_a_path_as_create_account_does(value):
+    message = _error(validate_access_role_name, value)
+    assert "without a path" in message and "CreateAccount's RoleName" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "words"), [("", "1 to 64"), ("A" * 65, "at most 64"), ("Access Role", "a space")]
+)
+def test_it_refuses_an_account_access_role_name_create_account_refuses(value, words):
+    assert words in _error(validate_access_role_name, value)
 
 
 def test_it_rejects_a_stack_set_name_starting_with_a_digit():

@@ -116,13 +116,14 @@ def test_it_puts_role_mapping_and_landing_zone_errors_on_their_rows(client, alic
 
 
 def test_it_keeps_secrets_left_empty_on_edit(client, alice, platform):
+    # A change that sends no secret anywhere new (see test_secret_destinations for the others).
     client.force_login(alice)
     page = client.get("/platforms/eu/aws-prod/edit/")
     assert page.status_code == 200
     editor = page.context["editor"]
     data = {name: ("" if value is None else value) for name, value in editor.form.initial.items()}
     data.update(
-        {"access_key": "", "secret_key": "", "privileged_external_id": "", "region": "eu-west-1"}
+        {"access_key": "", "secret_key": "", "privileged_external_id": "", "tag_prefix": "mc_"}
     )
     mappings = [{**row, "policy_arns": row["policy_arns"]} for row in editor.role_mappings.initial]
     zones = [
@@ -138,11 +139,11 @@ def test_it_keeps_secrets_left_empty_on_edit(client, alice, platform):
         response.context and response.context["editor"].error_summary
     )
     platform.refresh_from_db()
-    assert platform.region == "eu-west-1"
+    assert platform.tag_prefix == "mc_"
     event = AuditEvent.objects.get(action="platform.update")
     assert event.before["meshfedServiceUser"] == event.after["meshfedServiceUser"]
     changed = [key for key in event.after if event.before[key] != event.after[key]]
-    assert changed == ["region"]
+    assert changed == ["tagPrefix"]
 
 
 def test_it_previews_patterns_while_typing(client, alice):

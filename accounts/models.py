@@ -121,6 +121,9 @@ class ProjectAccount(models.Model):
     create_request_id = models.CharField(max_length=100, blank=True)
     # When CreateAccount was called (or the request adopted): status polls are timed from it.
     creation_requested_at = models.DateTimeField(null=True, blank=True)
+    # When AWS reported the creation SUCCEEDED: a new account's access grace counts from it.
+    # Empty for adopted accounts, which get no grace.
+    creation_succeeded_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     last_run_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -193,6 +196,12 @@ class ReplicationRun(models.Model):
     attempt = models.PositiveIntegerField(default=0)
     # Attempts that only found the creation gate full: they never count towards giving up.
     waits_in_line = models.PositiveIntegerField(default=0)
+    # Attempts that waited for AWS or an AVM under the wait's own deadline: not counted either.
+    timed_waits = models.PositiveIntegerField(default=0)
+    # The wait in progress (a step's kind of wait, e.g. "creation") and when the run began it:
+    # its deadline counts from then.
+    wait_kind = models.CharField(max_length=32, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
     # When a waiting or retrying run is due again; a sweep re-enqueues overdue ones.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # While running: until when the worker that claimed it may hold it (re-claimed after).
@@ -229,8 +238,8 @@ class ReplicationRun(models.Model):
 
     @property
     def counted_attempts(self) -> int:
-        """Attempts that count towards giving up (waits in line for a creation slot do not)."""
-        return self.attempt - self.waits_in_line
+        """Attempts that count towards giving up (waits in line or under a deadline do not)."""
+        return self.attempt - self.waits_in_line - self.timed_waits
 
 
 class ReplicationStep(models.Model):

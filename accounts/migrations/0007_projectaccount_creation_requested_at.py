@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_run_list_indexes'),
+        ("accounts", "0006_run_list_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='projectaccount',
-            name='creation_requested_at',
+            model_name="projectaccount",
+            name="creation_requested_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

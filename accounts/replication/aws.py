@@ -6,8 +6,14 @@ as `AwsError`, never as botocore exceptions.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextvars
 import functools
+import json
+import os
+import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import botocore
 import botocore.config
 import botocore.exceptions
 import botocore.session
@@ -345,8 +352,164 @@ def assumed_role(
     return fresh
 
 
+# -- keyless credentials: boto3's default chain, and web identity -------------------------
+
+_default_chain: Any = None
+_default_chain_lock = threading.Lock()
+RESOLVE_CREDENTIALS = "ResolveCredentials"
+
+
+def default_chain_credentials() -> Credentials:
+    """The credentials of boto3's default chain: AWS_* variables, a profile (SSO too), a
+    container or instance role, AWS_WEB_IDENTITY_TOKEN_FILE.
+
+    Resolved once per process (and again after `forget_credentials`); temporary credentials
+    refresh themselves before they expire, as boto3's do.
+    """
+    global _default_chain
+    with _default_chain_lock, _mapped_errors(RESOLVE_CREDENTIALS):
+        if _default_chain is None:
+            # botocore's resolver is boto3's chain; a session of its own lets tests and a
+            # changed environment resolve it again without rebuilding the shared Session.
+            _default_chain = botocore.session.Session().get_credentials()
+        found = _default_chain
+    if found is None:
+        raise AwsError(
+            RESOLVE_CREDENTIALS, "NoCredentials",
+            "boto3's default credential chain found no credentials (no AWS_* environment, "
+            "profile, container or instance role)", transient=False,
+        )  # fmt: skip
+    with _mapped_errors(RESOLVE_CREDENTIALS):
+        frozen = found.get_frozen_credentials()
+    return Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
+
+
+def default_chain_method() -> str:
+    """Which link of the default chain gave the credentials (botocore's name, e.g. "env")."""
+    return getattr(_default_chain, "method", "") or ""
+
+
+ASSUME_WITH_WEB_IDENTITY = "AssumeRoleWithWebIdentity"
+# WebIdentityToken's length in the STS API reference (clientTokenType).
+WEB_IDENTITY_TOKEN_LENGTH = (4, 20_000)
+_JWT = re.compile(r"(?P<header>[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+def _token_refused(token_file: str, why: str) -> AwsError:
+    return AwsError(
+        ASSUME_WITH_WEB_IDENTITY, "InvalidWebIdentityTokenFile",
+        f"the web identity token file {token_file} {why}; nothing was sent", transient=False,
+    )  # fmt: skip
+
+
+def _is_jwt(token: str) -> bool:
+    match = _JWT.fullmatch(token)
+    if match is None:
+        return False
+    header = match["header"]
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (binascii.Error, ValueError):
+        return False
+    return isinstance(decoded, dict) and "alg" in decoded
+
+
+def read_web_identity_token(token_file: str) -> str:
+    """The token in `token_file`, read afresh (kubelet rotates it), if it is a JWT STS takes.
+
+    Anything else is refused before a request is made, and its content never appears in the
+    error: the path is configuration, and must not turn into a way to read the server's files.
+    """
+    low, high = WEB_IDENTITY_TOKEN_LENGTH
+    try:
+        if not stat.S_ISREG(os.stat(token_file).st_mode):
+            raise _token_refused(token_file, "is not a regular file")
+        with open(token_file, "rb") as handle:
+            raw = handle.read(high + 1024)
+    except OSError as error:
+        raise _token_refused(token_file, f"cannot be read ({error.strerror})") from None
+    try:
+        token = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        token = ""
+    if not (low <= len(token) <= high and _is_jwt(token)):
+        raise _token_refused(
+            token_file, f"does not hold a web identity token (a JWT of {low} to {high} characters)"
+        )
+    return token
+
+
+@functools.lru_cache(maxsize=32)
+def _unsigned_client(
+    service: str, region: str, endpoint_url: str | None, max_attempts: int | None
+) -> Any:
+    # AssumeRoleWithWebIdentity is not signed (the token is the proof). UNSIGNED also keeps
+    # botocore from resolving the default chain to build the client.
+    config = RETRY_CONFIG.merge(botocore.config.Config(signature_version=botocore.UNSIGNED))
+    if max_attempts is not None:
+        config = config.merge(
+            botocore.config.Config(retries={"mode": "adaptive", "max_attempts": max_attempts})
+        )
+    return shared_session().client(
+        service, region_name=region, endpoint_url=endpoint_url, config=config
+    )
+
+
+_web_identity: dict[tuple[str, ...], Credentials] = {}
+
+
+def web_identity_credentials(
+    *,
+    role_arn: str,
+    token_file: str,
+    session_name: str,
+    region: str,
+    endpoint_url: str | None = None,
+    max_attempts: int | None = None,
+    fresh: bool = False,
+) -> Credentials:
+    """Credentials of `role_arn` from AssumeRoleWithWebIdentity with the token in `token_file`.
+
+    Reused until shortly before they expire (as `assumed_role`), then assumed again with the
+    token read anew; `fresh` assumes now (the connection check).
+    """
+    key = (role_arn, token_file, endpoint_url or "", region, session_name)
+    with _assumed_lock:
+        cached = _web_identity.get(key)
+    if not fresh and _still_valid(cached):
+        return cached
+    token = read_web_identity_token(token_file)
+    sts = _unsigned_client("sts", region, endpoint_url or None, max_attempts)
+    assumed = call(
+        sts, "assume_role_with_web_identity",
+        RoleArn=role_arn, RoleSessionName=session_name, WebIdentityToken=token,
+    )["Credentials"]  # fmt: skip
+    credentials = Credentials(
+        access_key_id=assumed["AccessKeyId"],
+        secret_access_key=assumed["SecretAccessKey"],
+        session_token=assumed["SessionToken"],
+        expiration=assumed["Expiration"],
+    )
+    with _assumed_lock:
+        _web_identity[key] = credentials
+    return credentials
+
+
+def _still_valid(credentials: Credentials | None) -> bool:
+    return (
+        credentials is not None
+        and credentials.expiration is not None
+        and credentials.expiration - datetime.now(UTC) > CREDENTIALS_REFRESH_MARGIN
+    )
+
+
 def forget_credentials() -> None:
     """Drop cached clients and credentials (tests; a rotated service user key)."""
+    global _default_chain
     with _assumed_lock:
         _assumed.clear()
+        _web_identity.clear()
+    with _default_chain_lock:
+        _default_chain = None
     _cached_client.cache_clear()
+    _unsigned_client.cache_clear()

@@ -10,6 +10,9 @@ from platforms import secrets
 
 DEFAULT_ACCESS_ROLE = "OrganizationAccountAccessRole"
 SAML_AUDIENCE = "https://signin.aws.amazon.com/saml"
+# meshaws' statement in a mapped role's trust policy, beside any others the role has. IAM Sids
+# are letters and digits only.
+SAML_TRUST_SID = "MeshawsSamlSignIn"
 MAX_TAG_KEY, MAX_TAG_VALUE = 128, 256
 _TAG_ILLEGAL = re.compile(r"[^\w .:/=+\-@]")
 
@@ -65,19 +68,19 @@ class DesiredAccount:
     def saml_provider_arn(self, account_id: str) -> str:
         return f"arn:aws:iam::{account_id}:saml-provider/{self.saml_provider_name}"
 
-    def trust_policy(self, account_id: str) -> dict:
-        """Who may assume the mapped roles: users signing in through the SAML provider."""
+    def saml_trust_statement(self, account_id: str) -> dict:
+        """meshaws' statement in a mapped role's trust: sign-in through the SAML provider."""
         return {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Federated": self.saml_provider_arn(account_id)},
-                    "Action": "sts:AssumeRoleWithSAML",
-                    "Condition": {"StringEquals": {"SAML:aud": SAML_AUDIENCE}},
-                }
-            ],
+            "Sid": SAML_TRUST_SID,
+            "Effect": "Allow",
+            "Principal": {"Federated": self.saml_provider_arn(account_id)},
+            "Action": "sts:AssumeRoleWithSAML",
+            "Condition": {"StringEquals": {"SAML:aud": SAML_AUDIENCE}},
         }
+
+    def trust_policy(self, account_id: str) -> dict:
+        """The trust of a mapped role meshaws creates: its SAML statement alone."""
+        return {"Version": "2012-10-17", "Statement": [self.saml_trust_statement(account_id)]}
 
 
 def tag(text: str, limit: int) -> str:
@@ -155,7 +158,7 @@ def for_account(account: ProjectAccount) -> DesiredAccount:
 
 @dataclass(frozen=True)
 class PlatformAccess:
-    """How to reach a platform: the service user's keys and the roles to assume."""
+    """How to reach a platform: its credentials (keys, web identity or neither) and roles."""
 
     region: str
     endpoint_url: str
@@ -166,6 +169,8 @@ class PlatformAccess:
     automation_role: str
     automation_external_id: str
     privileged_external_id: str
+    web_identity_role_arn: str = ""
+    web_identity_token_file: str = ""
 
     def __repr__(self) -> str:  # keys never reach a log line
         return f"PlatformAccess(management_role={self.management_role!r})"
@@ -177,11 +182,17 @@ def platform_access(platform) -> PlatformAccess:
     return PlatformAccess(
         region=platform.region,
         endpoint_url=platform.endpoint_url,
-        service_user_access_key=secrets.decrypt(platform.access_key_ciphertext),
-        service_user_secret_key=secrets.decrypt(platform.secret_key_ciphertext),
+        service_user_access_key=_decrypted(platform.access_key_ciphertext),
+        service_user_secret_key=_decrypted(platform.secret_key_ciphertext),
         management_role=platform.organization_root_account_role,
         management_external_id=platform.organization_root_account_external_id,
         automation_role=platform.automation_account_role,
         automation_external_id=platform.automation_account_external_id,
-        privileged_external_id=secrets.decrypt(privileged) if privileged else "",
+        privileged_external_id=_decrypted(privileged),
+        web_identity_role_arn=platform.web_identity_role_arn,
+        web_identity_token_file=platform.web_identity_token_file,
     )
+
+
+def _decrypted(ciphertext: str) -> str:
+    return secrets.decrypt(ciphertext) if ciphertext else ""

@@ -6,10 +6,10 @@ import contextvars
 import logging
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, IntegrityError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -17,8 +17,8 @@ from accounts.models import ProjectAccount, ReplicationRun, ReplicationStep
 
 from . import aws
 from .desired import for_account, platform_access
+from .organizations import start_queued_creations
 from .steps import STEPS, RunContext, StepFailed, StepResult, StepWaiting
-from .steps.organization import start_queued_creations
 
 logger = logging.getLogger(__name__)
 
@@ -110,14 +110,41 @@ def _finish(run: ReplicationRun, status: str, **fields) -> None:
     )
 
 
-def _park(run: ReplicationRun, delay: timedelta, schedule: Callable, in_line: bool = False) -> None:
-    due = timezone.now() + delay
-    ReplicationRun.objects.filter(pk=run.pk).update(
-        status=ReplicationRun.Status.WAITING, next_attempt_at=due, lease_expires_at=None,
-        waits_in_line=F("waits_in_line") + 1 if in_line else F("waits_in_line"),
-    )  # fmt: skip
+def _park(
+    run: ReplicationRun,
+    delay: timedelta,
+    schedule: Callable,
+    in_line: bool = False,
+    wait: tuple[str, datetime] | None = None,
+) -> None:
+    """Leave the run waiting for its next attempt; `wait`: the timed wait (kind, began) it is in."""
+    fields = {"status": ReplicationRun.Status.WAITING, "lease_expires_at": None}
+    if in_line:
+        fields["waits_in_line"] = F("waits_in_line") + 1
+    if wait is not None:
+        fields.update(timed_waits=F("timed_waits") + 1, wait_kind=wait[0], waiting_since=wait[1])
+    fields["next_attempt_at"] = timezone.now() + delay
+    ReplicationRun.objects.filter(pk=run.pk).update(**fields)
     _set_account_status(run, ProjectAccount.Status.WAITING)
     schedule(run, delay)
+
+
+def _wait_with_deadline(run, position, name, started, calls, waiting, schedule) -> str:
+    """A wait for AWS or an AVM: park the run until its next poll, or fail it at the deadline.
+
+    The deadline counts from when the run began this kind of wait (its attempts do not count
+    towards the limit), and the next poll never comes later than the deadline.
+    """
+    deadline, now = waiting.deadline, timezone.now()
+    began = run.waiting_since if run.wait_kind == deadline.kind and run.waiting_since else now
+    due = began + deadline.timeout
+    if now >= due:
+        _record(run, position, name, started, calls, "failed", deadline.message, waiting.remark)
+        _fail(run, name, deadline.message)
+        return ReplicationRun.Status.FAILED
+    _record(run, position, name, started, calls, "waiting", waiting.remark)
+    _park(run, min(waiting.retry_in, due - now), schedule, wait=(deadline.kind, began))
+    return ReplicationRun.Status.WAITING
 
 
 def _fail(run: ReplicationRun, step: str, message: str, operation: str = "", code: str = ""):
@@ -194,7 +221,7 @@ def execute(
     _set_account_status(run, ProjectAccount.Status.IN_PROGRESS)
     context = RunContext(
         account=account, desired=for_account(account), access=platform_access(account.platform),
-        attempt=run.attempt,
+        attempt=run.attempt, wait_kind=run.wait_kind, waiting_since=run.waiting_since,
     )  # fmt: skip
     for position, (name, step) in enumerate(STEPS, start=1):
         started = timezone.now()
@@ -208,6 +235,10 @@ def execute(
                     finally:
                         to_start = _queued_runs_to_start(context)
                 except StepWaiting as waiting:
+                    if waiting.deadline is not None:
+                        return _wait_with_deadline(
+                            run, position, name, started, calls, waiting, schedule
+                        )
                     _record(run, position, name, started, calls, "waiting", waiting.remark)
                     if run.counted_attempts >= MAX_ATTEMPTS and not waiting.queued:
                         _fail(
@@ -239,6 +270,17 @@ def execute(
                     message = f"{error.operation} failed with {error.code}: {error.message}"
                     _record(run, position, name, started, calls, "failed", message)
                     _fail(run, name, message, error.operation, error.code)
+                    return ReplicationRun.Status.FAILED
+                except IntegrityError as refused:
+                    # A constraint said no (two project accounts claiming one AWS account, say):
+                    # the step's write was rolled back; this run fails, and nothing crashes.
+                    message = (
+                        f"the database refused what step {name} saved "
+                        f"({' '.join(str(refused).split())}); re-sync to retry"
+                    )
+                    logger.warning("replication run %s: %s", run.pk, message)
+                    _record(run, position, name, started, calls, "failed", message)
+                    _fail(run, name, message)
                     return ReplicationRun.Status.FAILED
                 except Exception as crash:
                     # Not an AWS answer: a bug or a lost database. Recorded, then re-raised so the

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from accounts.models import Project, ProjectAccount, ReplicationRun
+from accounts.replication.organizations import lock_organization_platforms
 from audit.services import record
 from platforms import patterns
 from platforms.models import LandingZone, PlatformInstance
@@ -80,6 +81,28 @@ def project_account_names(
     return names
 
 
+def _check_name_free_in_organization(name: str, organization: list[PlatformInstance]) -> None:
+    """A name meshaws creates an account with is unique in its AWS organization.
+
+    meshaws finds a creation it started, and lost track of, by the account's name: two
+    accounts with one name would take each other's creation.
+    """
+    holder = (
+        ProjectAccount.objects.filter(platform__in=organization, name=name, deleted_at__isnull=True)
+        .select_related("project__customer", "platform__location")
+        .first()
+    )
+    if holder is None:
+        return
+    known = [member.known_organization_id for member in organization]
+    where = next((f" {org}" for org in known if org), " (the same management role)")
+    raise ValidationError(
+        {"platform": f"project account {holder} already has the account name {name} in AWS "
+         f"organization{where}; an account name is used once per organization, so enable the "
+         "project on one platform of this organization only"}
+    )  # fmt: skip
+
+
 @transaction.atomic
 def project_account_create(
     *,
@@ -90,9 +113,10 @@ def project_account_create(
     actor: AbstractBaseUser | None,
 ) -> ProjectAccount:
     """Enable `project` on `platform`: its one AWS account there, new or adopted by id."""
-    # Serialises creations per platform: the tenant number and the uniqueness checks below
-    # must not race with another request for the same platform.
-    platform = PlatformInstance.objects.select_for_update().get(pk=platform.pk)
+    # Serialises creations per organization: the tenant number and the uniqueness checks
+    # below must not race with another request for a platform of the same organization.
+    organization = lock_organization_platforms(platform)
+    platform = PlatformInstance.objects.get(pk=platform.pk)  # locked with its organization
     if ProjectAccount.objects.filter(
         project=project, platform=platform, deleted_at__isnull=True
     ).exists():
@@ -116,6 +140,8 @@ def project_account_create(
         numbers.aggregate(Max("tenant_platform_number"))["tenant_platform_number__max"] or 0
     ) + 1
     names = project_account_names(project, platform, tenant_number)
+    if not aws_account_id and platform.provisioning == PlatformInstance.Provisioning.MESH:
+        _check_name_free_in_organization(names["name"], organization)
     if names["email"] and ProjectAccount.objects.filter(email=names["email"]).exists():
         raise ValidationError(
             {"email": f"{names['email']} was already used for an AWS account; AWS never "

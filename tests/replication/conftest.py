@@ -1,5 +1,8 @@
 """A platform wired to a bootstrapped sandbox emulator, and helpers to run replication."""
 
+import json
+from urllib.parse import unquote
+
 import pytest
 
 from accounts.models import ProjectRole, ReplicationRun
@@ -42,6 +45,15 @@ def sandbox_state(sandbox_url, tmp_path):
     )
 
 
+def automation_credentials(state) -> aws.Credentials:
+    """A session of the automation role, taken as meshaws takes it (the emulator checks trust)."""
+    return aws.assume_role(
+        credentials=aws.Credentials(state.access_key_id, state.secret_access_key),
+        role_arn=state.automation_role_arn, external_id=state.automation_external_id,
+        session_name="test", region="eu-central-1", endpoint_url=state.endpoint_url,
+    )  # fmt: skip
+
+
 def sandbox_record(state, **changes) -> dict:
     record = {
         "platform": "aws",
@@ -51,9 +63,9 @@ def sandbox_record(state, **changes) -> dict:
             "secretKey": state.secret_access_key,
         },
         "organizationRootAccountRole": state.service_role_arn,
-        "organizationRootAccountExternalId": "org-external-id",
+        "organizationRootAccountExternalId": state.management_external_id,
         "automationAccountRole": state.automation_role_arn,
-        "automationAccountExternalId": "automation-external-id",
+        "automationAccountExternalId": state.automation_external_id,
         "waitForExternalAvm": False,
         "roleMappings": [
             {
@@ -108,6 +120,73 @@ def sandbox_platform(db, sandbox_state):
     return platform_apply(
         location=local, record=parse_record(sandbox_record(sandbox_state)), actor=None
     ).platform
+
+
+def copy_of_the_management_role(state, name: str) -> str:
+    """Another role in the sandbox's management account, trusted and allowed like the first."""
+    iam = aws.client(
+        "iam", region="us-east-1", credentials=sandbox.MANAGEMENT_CREDENTIALS,
+        endpoint_url=state.endpoint_url,
+    )  # fmt: skip
+    trust = aws.call(iam, "get_role", RoleName=sandbox.SERVICE_ROLE)["Role"]
+    arn = aws.call(
+        iam, "create_role", RoleName=name,
+        AssumeRolePolicyDocument=as_json(trust["AssumeRolePolicyDocument"]),
+    )["Role"]["Arn"]  # fmt: skip
+    for policy in aws.call(iam, "list_role_policies", RoleName=sandbox.SERVICE_ROLE)["PolicyNames"]:
+        document = aws.call(
+            iam, "get_role_policy", RoleName=sandbox.SERVICE_ROLE, PolicyName=policy
+        )["PolicyDocument"]
+        aws.call(
+            iam, "put_role_policy", RoleName=name, PolicyName=policy,
+            PolicyDocument=as_json(document),
+        )  # fmt: skip
+    allow_service_user_to_assume(state, arn)
+    return arn
+
+
+def allow_service_user_to_assume(state, role_arn: str) -> None:
+    """Let meshfed-service assume `role_arn` too: AWS wants its own policy to allow it."""
+    meshcloud = aws.assume_role(
+        credentials=sandbox.MANAGEMENT_CREDENTIALS, session_name="test", region="us-east-1",
+        role_arn=f"arn:aws:iam::{state.meshcloud_account_id}:role/OrganizationAccountAccessRole",
+        endpoint_url=state.endpoint_url,
+    )  # fmt: skip
+    iam = aws.client(
+        "iam", region="us-east-1", credentials=meshcloud, endpoint_url=state.endpoint_url
+    )
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn},
+    ]}  # fmt: skip
+    aws.call(
+        iam, "put_user_policy", UserName=sandbox.SERVICE_USER,
+        PolicyName=f"Assume{role_arn.rsplit('/', 1)[-1]}", PolicyDocument=json.dumps(policy),
+    )  # fmt: skip
+
+
+def as_json(document) -> str:
+    """An IAM policy document as IAM returns it (dict, JSON or URL-encoded JSON), as JSON."""
+    return json.dumps(document if isinstance(document, dict) else json.loads(unquote(document)))
+
+
+@pytest.fixture
+def platform_on_the_organization(sandbox_state, sandbox_platform):
+    """Makes another platform on the sandbox's organization (by default with its own role)."""
+
+    def make(identifier: str, *, own_role: bool = True, **changes):
+        role = sandbox_state.service_role_arn
+        if own_role:
+            role = copy_of_the_management_role(sandbox_state, f"MeshfedServiceRole-{identifier}")
+        record = sandbox_record(
+            sandbox_state, platform=identifier, organizationRootAccountRole=role,
+            meshProvisioning={"accountEmailTemplate": f"{identifier}+%s@sbx.io"},
+            accountAliasPattern=f"{identifier}-<customer>-<project>", **changes,
+        )  # fmt: skip
+        return platform_apply(
+            location=sandbox_platform.location, record=parse_record(record), actor=None
+        ).platform
+
+    return make
 
 
 @pytest.fixture

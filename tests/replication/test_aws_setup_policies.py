@@ -61,6 +61,7 @@ CHECK_ROLES = {
 CALLS_IN_THE_STEPS = {
     "service-user": ("sts:AssumeRole",),
     "management-role": (
+        "organizations:DescribeOrganization",
         "organizations:DescribeAccount",
         "organizations:DescribeCreateAccountStatus",
         "organizations:ListAccounts",
@@ -92,9 +93,15 @@ CALLS_IN_THE_STEPS = {
         "cloudformation:CreateStackSet",
         "cloudformation:UpdateStackSet",
         "cloudformation:ListStackInstances",
+        "cloudformation:DescribeStackInstance",
         "cloudformation:CreateStackInstances",
+        "cloudformation:UpdateStackInstances",
         "cloudformation:DescribeStackSetOperation",
     ),
+}
+TAG_CALLS = {
+    "tag_resource": "organizations:TagResource",
+    "untag_resource": "organizations:UntagResource",
 }
 STEP_MODULES = Path(settings.BASE_DIR) / "accounts" / "replication" / "steps"
 AWS_CALL = re.compile(r'aws\.(?:call|paginate)\(\s*\w+,\s*"(?P<method>[a-z_]+)"')
@@ -103,11 +110,12 @@ MARKER = re.compile(
 )
 
 
-def guide_policies() -> dict[str, dict]:
-    """Every named policy of the guide, parsed."""
-    return {
-        match["name"]: json.loads(match["body"]) for match in MARKER.finditer(GUIDE.read_text())
-    }
+def guide_policies(**values: str) -> dict[str, dict]:
+    """Every named policy of the guide, parsed, with the `${name}` placeholders given filled."""
+    text = GUIDE.read_text()
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", value)
+    return {match["name"]: json.loads(match["body"]) for match in MARKER.finditer(text)}
 
 
 def as_list(value) -> list:
@@ -121,10 +129,27 @@ def action_pattern(action: str) -> re.Pattern:
     return re.compile(translated, re.I)
 
 
-def allows(policy: dict, action: str) -> bool:
-    """Whether an Allow statement of `policy` names `action` in its Action list."""
+def like(pattern: str) -> re.Pattern:
+    """An IAM StringLike value (`*` and `?` wildcards, case-sensitive) as a regular expression."""
+    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."))
+
+
+def admits_tag_keys(statement: dict, tag_keys) -> bool:
+    """Whether the statement's `ForAllValues:StringLike` on `aws:TagKeys`, if any, admits them.
+
+    The only condition the guide uses to limit what meshaws asks for (the external id and
+    policy ARN conditions limit what it sends, which other tests check).
+    """
+    limit = statement.get("Condition", {}).get("ForAllValues:StringLike", {}).get("aws:TagKeys")
+    if limit is None:
+        return True
+    return all(any(like(p).fullmatch(key) for p in as_list(limit)) for key in tag_keys)
+
+
+def allows(policy: dict, action: str, tag_keys=()) -> bool:
+    """Whether an Allow statement of `policy` names `action` and admits the request's tag keys."""
     return any(
-        action_pattern(pattern).fullmatch(action)
+        action_pattern(pattern).fullmatch(action) and admits_tag_keys(statement, tag_keys)
         for statement in as_list(policy["Statement"])
         if statement["Effect"] == "Allow"
         for pattern in as_list(statement.get("Action", []))
@@ -172,7 +197,24 @@ def test_it_names_and_parses_every_policy_block():
         assert as_list(policy["Statement"]), name
 
 
-def test_it_allows_every_call_of_a_full_run_and_a_resync(enable):
+@pytest.fixture
+def tag_keys_sent(monkeypatch) -> dict[str, set[str]]:
+    """The tag keys each tag call of the run sends, by IAM action (the calls still go out)."""
+    sent: dict[str, set[str]] = {action: set() for action in TAG_CALLS.values()}
+    original = aws.call
+
+    def spy(client, method, **params):
+        if method == "tag_resource":
+            sent[TAG_CALLS[method]] |= {tag["Key"] for tag in params["Tags"]}
+        elif method == "untag_resource":
+            sent[TAG_CALLS[method]] |= set(params["TagKeys"])
+        return original(client, method, **params)
+
+    monkeypatch.setattr(aws, "call", spy)
+    return sent
+
+
+def test_it_allows_every_call_of_a_full_run_and_a_resync(enable, sandbox_platform, tag_keys_sent):
     account, run = enable(landing_zone="bootstrapped")
     assert run_to_end(run.pk)[0] == "succeeded"
     resync, _ = request_replication(account=account, trigger="resync", actor=None)
@@ -181,11 +223,22 @@ def test_it_allows_every_call_of_a_full_run_and_a_resync(enable):
     actions = recorded_actions([run, resync])
     assert {role for role, _ in actions} == set(CALLS_IN_THE_STEPS)
     assert sorted(a for a in actions if a[1] not in CALLS_IN_THE_STEPS[a[0]]) == []
-    policies = guide_policies()
+    assert tag_keys_sent["organizations:TagResource"]
+    policies = guide_policies(tagPrefix=sandbox_platform.tag_prefix)
     refused = sorted(
-        (role, action) for role, action in actions if not allows(policies[role], action)
+        (role, action)
+        for role, action in actions
+        if not allows(policies[role], action, tag_keys_sent.get(action, ()))
     )
     assert refused == []
+
+
+@pytest.mark.parametrize("action", TAG_CALLS.values())
+def test_it_lets_the_management_role_tag_only_keys_under_the_prefix(action):
+    management = guide_policies(tagPrefix="meshaws:")["management-role"]
+    assert allows(management, action, {"meshaws:customer", "meshaws:cost-center"})
+    assert not allows(management, action, {"meshaws:customer", "Owner"})
+    assert not allows(management, action, {"other:meshaws:project"})
 
 
 def test_it_allows_every_call_of_the_connection_check(sandbox_platform):

@@ -9,7 +9,7 @@ from accounts.replication import aws
 from accounts.services import request_replication
 from meshaws_site import sandbox
 
-from .conftest import run_to_end
+from .conftest import automation_credentials, run_to_end
 
 pytestmark = pytest.mark.sandbox
 
@@ -23,8 +23,9 @@ def management(url, service):
 
 
 def member(url, account_id, service, region="eu-central-1"):
+    # The role CreateAccount made: the sandbox platform's accountAccessRole.
     credentials = aws.assume_role(
-        credentials=sandbox.MANAGEMENT_CREDENTIALS, role_arn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+        credentials=sandbox.MANAGEMENT_CREDENTIALS, role_arn=f"arn:aws:iam::{account_id}:role/{sandbox.ACCOUNT_ACCESS_ROLE}",
         session_name="test", region=region, endpoint_url=url,
     )  # fmt: skip
     return aws.client(service, region=region, credentials=credentials, endpoint_url=url)
@@ -135,12 +136,12 @@ def test_the_right_external_id_is_sent_on_each_assume_role(enable, sandbox_state
     run_to_end(run.pk)
     account.refresh_from_db()
     assert sent == [
-        (sandbox_state.service_role_arn, "org-external-id"),
+        (sandbox_state.service_role_arn, sandbox_state.management_external_id),
         (
             f"arn:aws:iam::{account.aws_account_id}:role/MeshstackAccountAccessRole",
             sandbox_state.privileged_external_id,
         ),
-        (sandbox_state.automation_role_arn, "automation-external-id"),
+        (sandbox_state.automation_role_arn, sandbox_state.automation_external_id),
     ]
 
 
@@ -157,14 +158,10 @@ def test_a_bootstrap_template_becomes_a_stack_set_with_an_instance(
     account, run = enable(landing_zone="bootstrapped")
     assert run_to_end(run.pk)[0] == "succeeded"
     account.refresh_from_db()
-    credentials = aws.assume_role(
-        credentials=sandbox.MANAGEMENT_CREDENTIALS, role_arn=sandbox_state.automation_role_arn,
-        session_name="test", region="eu-central-1", endpoint_url=sandbox_state.endpoint_url,
-    )  # fmt: skip
     cloudformation = aws.client(
         "cloudformation",
         region="eu-central-1",
-        credentials=credentials,
+        credentials=automation_credentials(sandbox_state),
         endpoint_url=sandbox_state.endpoint_url,
     )
     stack_set = aws.call(

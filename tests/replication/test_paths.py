@@ -104,9 +104,11 @@ def test_externally_provisioned_accounts_are_found_by_their_tags(
     assert "waiting for the external AVM" in run.steps.get(name="account").remark
 
     org = management(sandbox_state.endpoint_url, "organizations")
-    made = aws.call(org, "create_account", Email="avm-made@sbx.io", AccountName="avm-made")[
-        "CreateAccountStatus"
-    ]
+    # The AVM gives the account the access role meshaws assumes, as an AVM for meshaws must.
+    made = aws.call(
+        org, "create_account", Email="avm-made@sbx.io", AccountName="avm-made",
+        RoleName=sandbox_state.account_access_role,
+    )["CreateAccountStatus"]  # fmt: skip
     account_id = aws.call(org, "describe_create_account_status", CreateAccountRequestId=made["Id"])[
         "CreateAccountStatus"
     ]["AccountId"]

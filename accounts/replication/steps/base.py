@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 
 from accounts.models import ProjectAccount
 from accounts.replication import aws
+from accounts.replication.credentials import service_credentials
 from accounts.replication.desired import DesiredAccount, PlatformAccess
 
 # Organizations answers in its home region whatever the platform's region is.
@@ -25,15 +26,40 @@ class StepResult:
     detail: str = ""
 
 
-class StepWaiting(Exception):
-    """AWS is still working (or not ready yet): the run is parked and tried again later."""
+@dataclass(frozen=True)
+class Deadline:
+    """How long a wait for AWS or an AVM may last, counted from when the run began it.
 
-    def __init__(self, remark: str, retry_in: timedelta, *, queued: bool = False) -> None:
+    `kind` names the wait ("creation", "external-avm", …): a run that waits for another kind
+    begins a new wait. At the deadline the run fails with `message`.
+    """
+
+    kind: str
+    timeout: timedelta
+    message: str
+
+
+class StepWaiting(Exception):
+    """AWS is still working (or not ready yet): the run is parked and tried again later.
+
+    With a `deadline`, the wait ends at its own time (the engine fails the run then) and its
+    attempts do not count towards the attempt limit; without one, they do.
+    """
+
+    def __init__(
+        self,
+        remark: str,
+        retry_in: timedelta,
+        *,
+        queued: bool = False,
+        deadline: Deadline | None = None,
+    ) -> None:
         super().__init__(remark)
         self.remark = remark
         self.retry_in = retry_in
         # Waiting in line for a creation slot is not a failing attempt: it never gives up.
         self.queued = queued
+        self.deadline = deadline
 
 
 class StepFailed(Exception):
@@ -59,15 +85,21 @@ class RunContext:
     notes: dict[str, Any] = field(default_factory=dict)
     # Set by the account step when a creation it followed ended (its slot is free again).
     creation_ended: bool = False
+    # The run's wait in progress (Deadline.kind) and when it began, as the run stored them.
+    wait_kind: str = ""
+    waiting_since: datetime | None = None
 
     @property
     def account_id(self) -> str:
         return self.account.aws_account_id or ""
 
+    def wait_began(self, kind: str) -> datetime | None:
+        """When this run began its wait of `kind`, or None if it is not waiting for that."""
+        return self.waiting_since if self.wait_kind == kind else None
+
     def service_user(self) -> aws.Credentials:
-        return aws.Credentials(
-            self.access.service_user_access_key, self.access.service_user_secret_key
-        )
+        """The credentials the roles are assumed with: keys, web identity or the default chain."""
+        return service_credentials(self.access)
 
     def client(self, service: str, credentials: aws.Credentials, region: str | None = None):
         return aws.client(

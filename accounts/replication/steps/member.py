@@ -9,12 +9,23 @@ from urllib.parse import unquote
 from django.utils import timezone
 
 from accounts.replication import aws
+from accounts.replication.desired import SAML_TRUST_SID
 
-from .base import RunContext, StepFailed, StepResult, StepWaiting
+from .base import Deadline, RunContext, StepFailed, StepResult, StepWaiting
 
-# A new account may refuse AssumeRole for minutes while AWS sets it up.
+# A new account may refuse AssumeRole for minutes while AWS sets it up: refusals are waited
+# out for ACCESS_GRACE from when its creation succeeded (adopted accounts get no grace), the
+# first retry after ACCESS_RETRY, then after as long as the wait has lasted (twice as long
+# each time), at most ACCESS_RETRY_MAX.
 ACCESS_RETRY = timedelta(seconds=20)
+ACCESS_RETRY_MAX = timedelta(minutes=2)
 ACCESS_GRACE = timedelta(minutes=15)
+
+
+def _access_retry(since) -> timedelta:
+    """The wait before the next AssumeRole of a new account refusing it since `since`."""
+    waited = timezone.now() - since if since else timedelta(0)
+    return min(max(ACCESS_RETRY, waited), ACCESS_RETRY_MAX)
 
 
 def access(ctx: RunContext) -> StepResult:
@@ -30,12 +41,20 @@ def access(ctx: RunContext) -> StepResult:
             endpoint_url=ctx.access.endpoint_url or None,
         )
     except aws.AwsError as error:
-        young = timezone.now() - ctx.account.created_at < ACCESS_GRACE
-        if error.code == "AccessDenied" and young:
+        created = ctx.account.creation_succeeded_at
+        now = timezone.now()
+        if error.code == "AccessDenied" and created and now < created + ACCESS_GRACE:
+            began = ctx.wait_began("access")
             raise StepWaiting(
                 f"the new account does not accept {role_arn} yet; AWS is still setting it up",
-                ACCESS_RETRY,
-            ) from None
+                _access_retry(began),
+                deadline=Deadline(
+                    "access", created + ACCESS_GRACE - (began or now),
+                    f"the new account refused {role_arn} for {ACCESS_GRACE.seconds // 60} "
+                    "minutes after its creation; check the access role's trust policy and "
+                    "the privileged external id",
+                ),
+            ) from None  # fmt: skip
         raise
     return StepResult("ok", f"assumed {role_arn}")
 
@@ -108,14 +127,49 @@ def _canonical(policy: dict) -> str:
     return json.dumps(policy, sort_keys=True, separators=(",", ":"))
 
 
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _is_own_statement(statement: dict, provider_arn: str) -> bool:
+    """Whether a trust statement is meshaws' SAML statement, to repair rather than keep.
+
+    By its Sid, which survives a renamed provider; or, for roles trusted before meshaws wrote
+    a Sid, by allowing only sts:AssumeRoleWithSAML to only the platform's provider. Other
+    statements naming the provider (sts:TagSession, a Deny) are the operator's and are kept.
+    """
+    if statement.get("Sid") == SAML_TRUST_SID:
+        return True
+    principal = statement.get("Principal")
+    return (
+        statement.get("Effect") == "Allow"
+        and isinstance(principal, dict)
+        and list(principal) == ["Federated"]
+        and _as_list(principal["Federated"]) == [provider_arn]
+        and _as_list(statement.get("Action")) == ["sts:AssumeRoleWithSAML"]
+    )
+
+
+def _trust_with_own_statement(current: dict, own: dict, provider_arn: str) -> dict | None:
+    """`current` with meshaws' statement added or repaired, every other kept; None if as wanted."""
+    statements = _as_list(current.get("Statement", []))
+    ours = [s for s in statements if _is_own_statement(s, provider_arn)]
+    if len(ours) == 1 and _canonical(ours[0]) == _canonical(own):
+        return None
+    kept = [s for s in statements if not _is_own_statement(s, provider_arn)]
+    return {**current, "Statement": [*kept, own]}
+
+
 def roles(ctx: RunContext) -> StepResult:
-    """Each mapped role exists, trusts the SAML provider, has its policies (none detached)."""
+    """Each mapped role exists, trusts the SAML provider (other trust kept), has its policies."""
     if not ctx.desired.roles:
         return StepResult("skipped", "no role mappings")
     if not ctx.desired.saml_provider_name:
         return StepResult("skipped", "no identity provider for the roles to trust")
     iam = _iam(ctx)
     trust = ctx.desired.trust_policy(ctx.account_id)
+    own = ctx.desired.saml_trust_statement(ctx.account_id)
+    provider_arn = ctx.desired.saml_provider_arn(ctx.account_id)
     changes: list[str] = []
     for role in ctx.desired.roles:
         try:
@@ -129,10 +183,13 @@ def roles(ctx: RunContext) -> StepResult:
             )  # fmt: skip
             changes.append(f"created {role.name}")
         else:
-            if _canonical(_policy(found["AssumeRolePolicyDocument"])) != _canonical(trust):
+            # UpdateAssumeRolePolicy replaces the whole trust: send every other statement too.
+            current = _policy(found["AssumeRolePolicyDocument"])
+            repaired = _trust_with_own_statement(current, own, provider_arn)
+            if repaired is not None:
                 aws.call(
                     iam, "update_assume_role_policy", RoleName=role.name,
-                    PolicyDocument=json.dumps(trust),
+                    PolicyDocument=json.dumps(repaired),
                 )  # fmt: skip
                 changes.append(f"repaired the trust of {role.name}")
         attached = {

@@ -2,30 +2,52 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ProjectAccount
 from accounts.replication import aws
+from accounts.replication.organizations import (
+    CreationGate,
+    creation_gate,
+    creations_in_flight,
+    lock_organization_platforms,
+)
 from platforms import patterns
 from platforms.models import PlatformInstance
 
-from .base import RunContext, StepFailed, StepResult, StepWaiting
+from .base import Deadline, RunContext, StepFailed, StepResult, StepWaiting
 
+logger = logging.getLogger(__name__)
+
+# A creation AWS still reports IN_PROGRESS after this long fails the run; its request id is
+# kept, so the next run follows the same request (it never creates a second account).
+CREATION_TIMEOUT = timedelta(hours=1)
+# An account whose sign-up AWS has not completed (PENDING_ACTIVATION) is waited for this long.
+ACTIVATION_TIMEOUT = timedelta(hours=1)
+ACTIVATION_POLL = timedelta(minutes=2)
+_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})
+# Account states in which AWS will not let meshaws manage an account, with what to do.
+UNUSABLE_STATES = {
+    "SUSPENDED": "it was closed or suspended in AWS; reopen it through AWS Support (possible "
+    "within 90 days of its closure), then re-sync",
+    "PENDING_CLOSURE": "its closure was requested in AWS; once closed it can be reopened "
+    "through AWS Support within 90 days, then re-sync",
+    "CLOSED": "it was closed in AWS and its 90-day post-closure period is over; it cannot "
+    "be reopened, so meshaws cannot manage it any more",
+}
 # Polls of a creation (or of an external AVM) are timed from when it began: the first after
 # settings.MESHAWS_CREATION_POLL_SECONDS (15 s), then after half the time it has taken so
 # far (1.5 times longer each poll), at most 8 times the first wait (2 minutes by default).
 CREATION_POLL_MAX_FACTOR = 8
-# A queued account is woken when a creation of its platform ends (start_queued_creations);
+# A queued account is woken when a creation of its organization ends (start_queued_creations);
 # this re-check only covers a wake-up that never came (a lost job, a raised limit).
 QUEUED_RECHECK = timedelta(minutes=5)
-# A woken run is due "now" by its waker's clock; runs due within this margin count as woken.
-WAKE_MARGIN = timedelta(seconds=30)
 # AWS's reasons for a failed CreateAccount, in words an operator can act on.
 CREATE_FAILURES = {
     "EMAIL_ALREADY_EXISTS": "the e-mail {email} belongs to an AWS account outside this "
@@ -80,6 +102,7 @@ def connect(ctx: RunContext) -> StepResult:
 def account(ctx: RunContext) -> StepResult:
     """The account exists, exactly once: known id, known request, adoption, or creation."""
     org = ctx.organizations()
+    _read_organization(ctx, org)
     if ctx.desired.external_provisioning is not None:
         return _find_externally_created(ctx, org)
     if ctx.account_id:
@@ -92,122 +115,146 @@ def account(ctx: RunContext) -> StepResult:
                     "remove the id", operation=error.operation, code=error.code,
                 ) from None  # fmt: skip
             raise
-        if found.get("Status") not in (None, "ACTIVE"):
-            raise StepFailed(f"AWS account {ctx.account_id} is {found['Status']}")
+        _require_active(found)
         return StepResult("ok", f"account {ctx.account_id} exists")
     if ctx.account.create_request_id:
         return _follow_request(ctx, org, ctx.account.create_request_id)
     # A full creation gate is checked here first, in the database, so that queued accounts
     # cost no AWS calls while they wait; _create checks it again under the lock.
-    _wait_for_a_creation_slot(ctx, PlatformInstance.objects.get(pk=ctx.account.platform_id))
+    platform = PlatformInstance.objects.select_related("location").get(pk=ctx.account.platform_id)
+    _wait_for_a_creation_slot(ctx, creation_gate(platform))
+    return _adopt_by_email(ctx, org) or _create(ctx, org)
+
+
+def _read_organization(ctx: RunContext, org) -> None:
+    """Read the platform's organization id once (DescribeOrganization): it keys the gate."""
+    platform = ctx.account.platform
+    if platform.known_organization_id:
+        return
+    try:
+        found = aws.call(org, "describe_organization")["Organization"]["Id"]
+    except aws.AwsError as error:
+        if error.code not in _DENIED:
+            raise
+        # A management role policy from before meshaws read it: the refused call is in the
+        # step's record, and creations stay gated per management role until it is allowed.
+        logger.warning("platform %s: DescribeOrganization refused (%s)", platform.pk, error.code)
+        return
+    # Only if the platform still reaches AWS where this run did.
+    PlatformInstance.objects.filter(
+        pk=platform.pk, endpoint_url=platform.endpoint_url,
+        organization_root_account_role=platform.organization_root_account_role,
+    ).update(
+        organization_id=found, organization_read_from=platform.organization_destination
+    )  # fmt: skip
+    platform.organization_id = found
+    platform.organization_read_from = platform.organization_destination
+
+
+def _require_active(found: dict, found_as: str = "") -> None:
+    """Go on only with an ACTIVE account (its `State`; AWS retired `Status` on 2026-09-09)."""
+    account_id, state = found["Id"], found.get("State")
+    if state == "ACTIVE":
+        return
+    if state == "PENDING_ACTIVATION":
+        minutes = int(ACTIVATION_TIMEOUT.total_seconds() // 60)
+        raise StepWaiting(
+            f"AWS account {account_id}{found_as} is PENDING_ACTIVATION; waiting until AWS "
+            "reports it ACTIVE",
+            ACTIVATION_POLL,
+            deadline=Deadline(
+                "activation", ACTIVATION_TIMEOUT,
+                f"AWS account {account_id}{found_as} stayed PENDING_ACTIVATION for {minutes} "
+                "minutes: its sign-up is not complete; complete it in AWS (contact, payment "
+                "and phone verification), then re-sync",
+            ),
+        )  # fmt: skip
+    what = UNUSABLE_STATES.get(
+        state, "AWS reports no state meshaws knows for it; check it in the AWS console"
+    )
+    raise StepFailed(
+        f"AWS account {account_id}{found_as} is {state or 'of unknown state'}: {what}",
+        operation="DescribeAccount" if not found_as else "ListAccounts", code=state or "",
+    )  # fmt: skip
+
+
+def _holder(ctx: RunContext, **held) -> ProjectAccount | None:
+    """Another project account (live or deleted) that holds this AWS account or request."""
+    return (
+        ProjectAccount.objects.exclude(pk=ctx.account.pk)
+        .filter(**held)
+        .select_related("project__customer", "platform__location")
+        .first()
+    )
+
+
+def _adopt_by_email(ctx: RunContext, org) -> StepResult | None:
+    """Adopt the organization's ACTIVE account with this account's e-mail, if there is one."""
+    email = ctx.desired.email.lower()
     for existing in aws.paginate(org, "list_accounts", "Accounts"):
-        if existing["Email"].lower() == ctx.desired.email.lower():
-            ctx.save_account(aws_account_id=existing["Id"])
-            return StepResult("changed", f"adopted account {existing['Id']} with our e-mail")
+        if existing["Email"].lower() != email:
+            continue
+        holder = _holder(ctx, aws_account_id=existing["Id"])
+        if holder is not None:
+            raise StepFailed(
+                f"AWS account {existing['Id']} has this account's e-mail {ctx.desired.email} "
+                f"but belongs to project account {holder}; change the platform's e-mail "
+                "template", operation="ListAccounts",
+            )  # fmt: skip
+        _require_active(existing, f" (it has this account's e-mail {ctx.desired.email})")
+        ctx.save_account(aws_account_id=existing["Id"])
+        return StepResult("changed", f"adopted account {existing['Id']} with our e-mail")
+    return None
+
+
+def _adopt_in_flight(ctx: RunContext, org) -> str | None:
+    """The id of an in-flight creation with this account's name that no one else follows."""
     in_flight = aws.paginate(
         org, "list_create_account_status", "CreateAccountStatuses", States=["IN_PROGRESS"]
     )
     for request in in_flight:
-        if request.get("AccountName") == ctx.desired.name:
-            ctx.save_account(create_request_id=request["Id"], creation_requested_at=timezone.now())
-            return _follow_request(ctx, org, request["Id"])
-    return _create(ctx, org)
+        # Another platform's account may have this name, and started this creation.
+        if request.get("AccountName") == ctx.desired.name and (
+            _holder(ctx, create_request_id=request["Id"]) is None
+        ):
+            return request["Id"]
+    return None
 
 
-def creations_in_flight(platform_id: int) -> int:
-    """Accounts of the platform whose CreateAccount was called and has not ended yet."""
-    return (
-        ProjectAccount.objects.filter(
-            platform_id=platform_id, aws_account_id__isnull=True, deleted_at__isnull=True
-        )
-        .exclude(create_request_id="")
-        .count()
-    )
-
-
-def _wait_for_a_creation_slot(ctx: RunContext, platform: PlatformInstance) -> None:
-    """Raise StepWaiting (queued) while the platform has its limit of creations in flight."""
-    in_flight = creations_in_flight(platform.pk)
-    if in_flight >= platform.account_creation_concurrency:
+def _wait_for_a_creation_slot(ctx: RunContext, gate: CreationGate) -> None:
+    """Raise StepWaiting (queued) while the gate has its limit of creations in flight."""
+    in_flight = creations_in_flight(gate.platform_ids)
+    if in_flight >= gate.limit:
         raise StepWaiting(
-            f"{in_flight} account creations are in flight on {platform.full_identifier} "
-            f"(at most {platform.account_creation_concurrency}); queued",
+            f"{in_flight} account creations are in flight on {gate.name} "
+            f"(at most {gate.limit}); queued",
             QUEUED_RECHECK,
             queued=True,
         )
 
 
-def start_queued_creations(platform_id: int, wake, *, caller_account_id=None) -> int:
-    """Wake the oldest queued runs of the platform, one per free creation slot; how many.
-
-    Called when a creation has ended (or a queued run has just parked). `wake(run)` starts
-    the run's next attempt. A run is marked due now before it is woken, so that no run is
-    woken twice and the sweep re-queues it if the wake-up job is lost.
-    """
-    from accounts.models import ReplicationRun
-
-    limit = (
-        PlatformInstance.objects.filter(pk=platform_id)
-        .values_list("account_creation_concurrency", flat=True)
-        .first()
-    )
-    now = timezone.now()
-    # Runs of the platform's live accounts whose creation has not started.
-    before_creation = ReplicationRun.objects.filter(
-        account__platform_id=platform_id, account__aws_account_id__isnull=True,
-        account__create_request_id="", account__deleted_at__isnull=True,
-    )  # fmt: skip
-    # Runs on their way to the gate will take a slot first: woken ones not started yet, and
-    # running ones before their CreateAccount. Waking more would only queue them again.
-    on_their_way = (
-        before_creation.filter(
-            Q(status=ReplicationRun.Status.RUNNING)
-            | Q(status=ReplicationRun.Status.WAITING, next_attempt_at__lte=now + WAKE_MARGIN)
-        )
-        .exclude(account_id=caller_account_id)
-        .count()
-    )  # fmt: skip
-    free = (limit or 0) - creations_in_flight(platform_id) - on_their_way
-    if free <= 0:
-        return 0
-    # A run woken by another worker is due "now" by that worker's clock: the margin keeps it
-    # out of these candidates even if the clocks (or the two calls) are seconds apart.
-    candidates = before_creation.filter(
-        status=ReplicationRun.Status.WAITING, next_attempt_at__gt=now + WAKE_MARGIN
-    ).order_by("created_at")[: free * 2]
-    woken = 0
-    for run in candidates:
-        # Compare-and-set on the due time read: of two creations ending together, only one
-        # marks (and wakes) a given run.
-        marked = ReplicationRun.objects.filter(
-            pk=run.pk, attempt=run.attempt, status=ReplicationRun.Status.WAITING,
-            next_attempt_at=run.next_attempt_at,
-        ).update(next_attempt_at=now)  # fmt: skip
-        if marked:
-            wake(run)
-            woken += 1
-            if woken == free:
-                break
-    return woken
-
-
 def _create(ctx: RunContext, org) -> StepResult:
-    # The platform row lock makes "count the creations in flight, then start one" atomic
-    # across workers; CreateAccount's request id is committed with it.
+    # The locks on the organization's platform rows make "count the creations in flight,
+    # look for an in-flight request of ours, then start one" atomic across workers and
+    # platforms; the request id is committed with them.
     with transaction.atomic():
-        platform = PlatformInstance.objects.select_for_update().get(pk=ctx.account.platform_id)
-        _wait_for_a_creation_slot(ctx, platform)
-        status = aws.call(
-            org, "create_account", Email=ctx.desired.email, AccountName=ctx.desired.name,
-            RoleName=ctx.desired.access_role,
-        )["CreateAccountStatus"]  # fmt: skip
+        members = lock_organization_platforms(ctx.account.platform)
+        platform = next(m for m in members if m.pk == ctx.account.platform_id)
+        _wait_for_a_creation_slot(ctx, creation_gate(platform, members))
+        request_id = _adopt_in_flight(ctx, org)
+        created = request_id is None
+        if created:
+            request_id = aws.call(
+                org, "create_account", Email=ctx.desired.email, AccountName=ctx.desired.name,
+                RoleName=ctx.desired.access_role,
+            )["CreateAccountStatus"]["Id"]  # fmt: skip
         requested_at = timezone.now()
         ProjectAccount.objects.filter(pk=ctx.account.pk).update(
-            create_request_id=status["Id"], creation_requested_at=requested_at
+            create_request_id=request_id, creation_requested_at=requested_at
         )
-        ctx.account.create_request_id = status["Id"]
+        ctx.account.create_request_id = request_id
         ctx.account.creation_requested_at = requested_at
-    return _follow_request(ctx, org, status["Id"], created=True)
+    return _follow_request(ctx, org, request_id, created=created)
 
 
 def _follow_request(ctx: RunContext, org, request_id: str, created: bool = False) -> StepResult:
@@ -218,23 +265,31 @@ def _follow_request(ctx: RunContext, org, request_id: str, created: bool = False
     if state != "IN_PROGRESS":
         ctx.creation_ended = True  # its slot is free once the account's fields are saved
     if state == "SUCCEEDED":
-        ctx.save_account(aws_account_id=status["AccountId"])
+        # The access step's grace for a new account counts from here.
+        ctx.save_account(aws_account_id=status["AccountId"], creation_succeeded_at=timezone.now())
         verb = "created" if created else "creation finished:"
         return StepResult("changed", f"{verb} account {status['AccountId']}")
     if state == "IN_PROGRESS":
+        minutes = int(CREATION_TIMEOUT.total_seconds() // 60)
         raise StepWaiting(
             f"AWS is creating the account (request {request_id})",
             _poll_delay(ctx.account.creation_requested_at),
-        )
+            deadline=Deadline(
+                "creation", CREATION_TIMEOUT,
+                f"AWS has not finished creating the account within {minutes} minutes (request "
+                f"{request_id} is still IN_PROGRESS); re-sync later to follow the same request, "
+                "or ask AWS Support about it",
+            ),
+        )  # fmt: skip
     reason = status.get("FailureReason", "UNKNOWN")
-    if reason == "EMAIL_ALREADY_EXISTS":
-        for existing in aws.paginate(org, "list_accounts", "Accounts"):
-            if existing["Email"].lower() == ctx.desired.email.lower():
-                ctx.save_account(aws_account_id=existing["Id"])
-                return StepResult("changed", f"adopted account {existing['Id']} with our e-mail")
-    message = CREATE_FAILURES.get(reason, "AWS could not create the account ({reason})")
-    # Forget the failed request so that the next run starts a new one.
+    # Forget the failed request so that the next run starts a new one (and its slot is free
+    # even if the adoption below fails).
     ctx.save_account(create_request_id="")
+    if reason == "EMAIL_ALREADY_EXISTS":
+        adopted = _adopt_by_email(ctx, org)
+        if adopted is not None:
+            return adopted
+    message = CREATE_FAILURES.get(reason, "AWS could not create the account ({reason})")
     if message is None:
         raise aws.AwsError("CreateAccount", reason, "AWS asks to try again", transient=True)
     raise StepFailed(
@@ -252,23 +307,28 @@ def _find_externally_created(ctx: RunContext, org) -> StepResult:
         external["project_tag_key"]: ctx.desired.project,
     }
     for candidate in aws.paginate(org, "list_accounts", "Accounts"):
+        if candidate.get("State") != "ACTIVE":
+            continue  # closed, or not activated yet: not one to take (yet)
         tags = {
             t["Key"]: t["Value"]
             for t in aws.paginate(org, "list_tags_for_resource", "Tags", ResourceId=candidate["Id"])
         }
-        if all(tags.get(key) == value for key, value in wanted.items()):
-            ctx.save_account(aws_account_id=candidate["Id"])
-            return StepResult(
-                "changed", f"found account {candidate['Id']} made by the external AVM"
-            )
-    deadline = ctx.account.created_at + timedelta(minutes=external["timeout_minutes"])
-    if timezone.now() > deadline:
-        raise StepFailed(
-            f"no account tagged {wanted} appeared within {external['timeout_minutes']} minutes; "
-            "check the external account vending machine"
-        )
-    raise StepWaiting(f"waiting for the external AVM to create an account tagged {wanted}",
-                      _poll_delay(ctx.account.created_at))  # fmt: skip
+        if not all(tags.get(key) == value for key, value in wanted.items()):
+            continue
+        if _holder(ctx, aws_account_id=candidate["Id"]) is not None:
+            continue  # another project account's (its project had these identifiers)
+        ctx.save_account(aws_account_id=candidate["Id"])
+        return StepResult("changed", f"found account {candidate['Id']} made by the external AVM")
+    minutes = external["timeout_minutes"]
+    raise StepWaiting(
+        f"waiting for the external AVM to create an account tagged {wanted}",
+        _poll_delay(ctx.wait_began("external-provisioning")),
+        deadline=Deadline(
+            "external-provisioning", timedelta(minutes=minutes),
+            f"no account tagged {wanted} appeared within {minutes} minutes; check the external "
+            "account vending machine",
+        ),
+    )  # fmt: skip
 
 
 def external_avm(ctx: RunContext) -> StepResult:
@@ -286,15 +346,16 @@ def external_avm(ctx: RunContext) -> StepResult:
         and tags.get(project_key) == ctx.desired.project
     ):
         return StepResult("ok", "the external AVM has finished")
-    deadline = ctx.account.created_at + timedelta(minutes=ctx.desired.external_avm_timeout_minutes)
-    if timezone.now() > deadline:
-        raise StepFailed(
-            f"the external AVM did not tag the account ({customer_key}, {project_key}) within "
-            f"{ctx.desired.external_avm_timeout_minutes} minutes; check the vending machine"
-        )
+    minutes = ctx.desired.external_avm_timeout_minutes
     raise StepWaiting(
-        "waiting for the external AVM to tag the account", _poll_delay(ctx.account.created_at)
-    )
+        "waiting for the external AVM to tag the account",
+        _poll_delay(ctx.wait_began("external-avm")),
+        deadline=Deadline(
+            "external-avm", timedelta(minutes=minutes),
+            f"the external AVM did not tag the account ({customer_key}, {project_key}) within "
+            f"{minutes} minutes; check the vending machine",
+        ),
+    )  # fmt: skip
 
 
 def tags(ctx: RunContext) -> StepResult:

@@ -59,12 +59,16 @@ RETRY_CONFIG = botocore.config.Config(
 class AwsError(Exception):
     """An AWS call that failed, in meshaws' terms: which operation, AWS's code, retry or not."""
 
-    def __init__(self, operation: str, code: str, message: str, transient: bool) -> None:
+    def __init__(
+        self, operation: str, code: str, message: str, transient: bool, reason: str = ""
+    ) -> None:
         super().__init__(f"{operation} failed: {code}: {message}")
         self.operation = operation
         self.code = code
         self.message = message
         self.transient = transient
+        # Organizations' ConstraintViolationException says which limit in a `Reason` field.
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,9 @@ def _mapped_errors(operation: str) -> Iterator[None]:
         code = details.get("Code", "Unknown")
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         transient = code in TRANSIENT_ERROR_CODES or status >= 500
-        raise AwsError(operation, code, details.get("Message", str(error)), transient) from None
+        reason = error.response.get("Reason") or details.get("Reason") or ""
+        message = details.get("Message", str(error))
+        raise AwsError(operation, code, message, transient, reason=reason) from None
     except (
         botocore.exceptions.EndpointConnectionError,
         botocore.exceptions.ConnectTimeoutError,

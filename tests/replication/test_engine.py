@@ -8,6 +8,7 @@ from accounts.models import ProjectAccount, ReplicationRun, ReplicationStep
 from accounts.replication import aws
 from accounts.services import request_replication
 from meshaws_site import sandbox
+from platforms.models import PlatformInstance
 
 from .conftest import automation_credentials, run_to_end
 
@@ -198,3 +199,19 @@ def test_a_permanent_access_denied_fails_at_once_naming_step_and_operation(enabl
     assert run.attempt == 1
     account.refresh_from_db()
     assert account.status == ProjectAccount.Status.FAILED
+
+
+def test_an_access_role_with_a_path_stored_before_it_was_refused_fails_before_any_creation(
+    enable, sandbox_platform
+):
+    # Stored by an older meshaws, whose validator accepted paths; the form now refuses it.
+    PlatformInstance.objects.filter(pk=sandbox_platform.pk).update(
+        account_access_role="/team/AccessRole"
+    )
+    _, run = enable()
+    status, _ = run_to_end(run.pk)
+    run.refresh_from_db()
+    assert status == ReplicationRun.Status.FAILED
+    assert run.error_step == "validate"
+    assert "access role '/team/AccessRole': has a path" in run.error
+    assert not run.account.create_request_id

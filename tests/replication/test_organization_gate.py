@@ -1,5 +1,7 @@
 """The creation gate is the organization's: its platforms share AWS's 5 creations in flight."""
 
+from datetime import timedelta
+
 import pytest
 
 from accounts.models import ProjectAccount, ReplicationRun
@@ -137,3 +139,23 @@ def test_platforms_with_one_management_role_share_the_gate_before_the_id_is_read
         same_role.pk,
         own_role.pk,
     ]
+
+
+def test_aws_refusing_new_accounts_parks_the_run_for_an_hour_instead_of_failing_it(
+    project, sandbox_platform, strictness
+):
+    # Creations started outside meshaws (or a used-up daily quota) make AWS refuse the next one
+    # with ConstraintViolationException, Reason ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED.
+    strictness.creations_in_flight_limit = 0
+    [run] = enable_many(project, sandbox_platform, "q", 1)
+    scheduler = Scheduler()
+    assert engine.execute(run.pk, schedule=scheduler) == ReplicationRun.Status.WAITING
+    run.refresh_from_db()
+    step = run.steps.get(name="account")
+    assert "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED" in step.remark
+    assert (run.wait_kind, run.counted_attempts) == ("creation-quota", 0)
+    assert scheduler.requests[-1] == (run.pk, timedelta(hours=1))
+    assert not ProjectAccount.objects.get(pk=run.account_id).create_request_id
+
+    strictness.creations_in_flight_limit = 5  # the quota is back
+    assert run_to_end(run.pk)[0] == ReplicationRun.Status.SUCCEEDED

@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 # A creation AWS still reports IN_PROGRESS after this long fails the run; its request id is
 # kept, so the next run follows the same request (it never creates a second account).
 CREATION_TIMEOUT = timedelta(hours=1)
+# AWS's refusal of new accounts for a while (a daily quota): re-tried hourly, for 3 days.
+CREATION_QUOTA_RETRY = timedelta(hours=1)
+CREATION_QUOTA_TIMEOUT = timedelta(days=3)
 # An account whose sign-up AWS has not completed (PENDING_ACTIVATION) is waited for this long.
 ACTIVATION_TIMEOUT = timedelta(hours=1)
 ACTIVATION_POLL = timedelta(minutes=2)
@@ -76,6 +79,8 @@ def validate(ctx: RunContext) -> StepResult:
     if desired.email:
         checks.append(("e-mail", patterns.validate_account_email, desired.email))
     checks.append(("target OU", patterns.validate_target_ou, desired.target_ou))
+    # A platform stored before paths were refused would fail at CreateAccount otherwise.
+    checks.append(("access role", patterns.validate_access_role_name, desired.access_role))
     for role in desired.roles:
         checks.append((f"role {role.name}", patterns.validate_role_name, role.name))
     for what, validator, value in checks:
@@ -244,10 +249,7 @@ def _create(ctx: RunContext, org) -> StepResult:
         request_id = _adopt_in_flight(ctx, org)
         created = request_id is None
         if created:
-            request_id = aws.call(
-                org, "create_account", Email=ctx.desired.email, AccountName=ctx.desired.name,
-                RoleName=ctx.desired.access_role,
-            )["CreateAccountStatus"]["Id"]  # fmt: skip
+            request_id = _request_creation(ctx, org)
         requested_at = timezone.now()
         ProjectAccount.objects.filter(pk=ctx.account.pk).update(
             create_request_id=request_id, creation_requested_at=requested_at
@@ -255,6 +257,39 @@ def _create(ctx: RunContext, org) -> StepResult:
         ctx.account.create_request_id = request_id
         ctx.account.creation_requested_at = requested_at
     return _follow_request(ctx, org, request_id, created=created)
+
+
+def _request_creation(ctx: RunContext, org) -> str:
+    """Call CreateAccount; AWS's creation limits park the run instead of failing it."""
+    try:
+        return aws.call(
+            org, "create_account", Email=ctx.desired.email, AccountName=ctx.desired.name,
+            RoleName=ctx.desired.access_role,
+        )["CreateAccountStatus"]["Id"]  # fmt: skip
+    except aws.AwsError as error:
+        if error.code != "ConstraintViolationException":
+            raise
+        if error.reason == "ACCOUNT_NUMBER_LIMIT_EXCEEDED":
+            raise StepFailed(
+                CREATE_FAILURES["ACCOUNT_LIMIT_EXCEEDED"], operation=error.operation,
+                code=error.reason,
+            ) from None  # fmt: skip
+        if error.reason != "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED":
+            raise
+        # The organization's daily quota of new accounts (or its creations in flight, which
+        # another tool started outside meshaws' gate): try again later, never give up early.
+        raise StepWaiting(
+            "AWS refused a new account for now (ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED: the "
+            f"organization's account creation quota is used up); trying again in "
+            f"{int(CREATION_QUOTA_RETRY.total_seconds() // 60)} minutes",
+            CREATION_QUOTA_RETRY,
+            deadline=Deadline(
+                "creation-quota", CREATION_QUOTA_TIMEOUT,
+                "AWS refused new accounts for 3 days (ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED); "
+                "ask AWS Support to raise the organization's account creation quota, then "
+                "re-sync",
+            ),
+        ) from None  # fmt: skip
 
 
 def _follow_request(ctx: RunContext, org, request_id: str, created: bool = False) -> StepResult:

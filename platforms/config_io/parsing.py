@@ -312,6 +312,9 @@ def _read_web_identity(reader: _Reader, data: Mapping) -> tuple[str, str]:
     )  # fmt: skip
     if token_file:
         reader.check("webIdentity.tokenFile", patterns.validate_token_file, token_file)
+    endpoint_url = data.get("endpointUrl")
+    if endpoint_url and isinstance(endpoint_url, str):
+        reader.check("endpointUrl", patterns.validate_web_identity_endpoint, endpoint_url)
     return role_arn, token_file
 
 

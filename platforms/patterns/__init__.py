@@ -32,7 +32,11 @@ from .account_names import (
     validate_account_alias,
     validate_account_email,
 )
-from .credentials import MAX_TOKEN_FILE_PATH, validate_token_file
+from .credentials import (
+    MAX_TOKEN_FILE_PATH,
+    validate_token_file,
+    validate_web_identity_endpoint,
+)
 from .display_names import validate_display_name
 from .documents import (
     MAX_SAML_METADATA,
@@ -104,6 +108,7 @@ __all__ = [
     # credentials
     "MAX_TOKEN_FILE_PATH",
     "validate_token_file",
+    "validate_web_identity_endpoint",
     # resources
     "validate_region",
     "validate_role_name",

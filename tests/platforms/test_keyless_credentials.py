@@ -11,11 +11,12 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from accounts.replication import aws
+import aws
 from platforms import config_io, services
 from platforms.config_io import RecordInvalid, parse_record
 from platforms.connection import ASSUME_MANAGEMENT, CREDENTIALS, check_platform
 from platforms.models import PlatformInstance
+from sandbox import setup
 from tests.replication import conftest as replication
 
 from .test_views import post_data
@@ -92,6 +93,32 @@ def test_it_names_what_is_wrong_in_web_identity(example_record, web_identity, pa
     with pytest.raises(RecordInvalid) as invalid:
         parse_record(example_record)
     assert words in " ".join(invalid.value.errors[path])
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["https://collector.example.net", "http://10.0.0.5:5000", "https://sts.amazonaws.com.evil.io"],
+)
+def test_web_identity_refuses_an_endpoint_its_token_must_not_reach(example_record, endpoint):
+    # The token is the server's own: no one can prove they may send it elsewhere by retyping it.
+    example_record["meshfedServiceUser"] = None
+    example_record["webIdentity"] = WEB_IDENTITY
+    example_record["endpointUrl"] = endpoint
+    with pytest.raises(RecordInvalid) as invalid:
+        parse_record(example_record)
+    [message] = invalid.value.errors["endpointUrl"]
+    assert "web identity token would be sent there" in message
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["http://127.0.0.1:5010", "http://localhost:4566", "https://sts.eu-central-1.amazonaws.com"],
+)
+def test_web_identity_takes_aws_or_a_local_emulator_as_endpoint(example_record, endpoint):
+    example_record["meshfedServiceUser"] = None
+    example_record["webIdentity"] = WEB_IDENTITY
+    example_record["endpointUrl"] = endpoint
+    assert parse_record(example_record).endpoint_url == endpoint
 
 
 def test_going_keyless_removes_the_stored_keys(platform, location, example_record):
@@ -301,16 +328,14 @@ def test_the_connection_check_says_when_the_chain_finds_nothing(
 def web_identity_role(sandbox_state):
     """The role meshaws assumes with its token: it trusts the cluster's OIDC provider, and the
     management and automation roles trust it (as docs/aws-setup.md sets them up)."""
-    from meshaws_site import sandbox as emulator
-
     url, region = sandbox_state.endpoint_url, "eu-central-1"
 
     def iam_in(account_id):
-        if account_id == emulator.MANAGEMENT_ACCOUNT_ID:
-            credentials = emulator.MANAGEMENT_CREDENTIALS
+        if account_id == setup.MANAGEMENT_ACCOUNT_ID:
+            credentials = setup.MANAGEMENT_CREDENTIALS
         else:
             credentials = aws.assume_role(
-                credentials=emulator.MANAGEMENT_CREDENTIALS, session_name="test", region=region,
+                credentials=setup.MANAGEMENT_CREDENTIALS, session_name="test", region=region,
                 role_arn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
                 endpoint_url=url,
             )  # fmt: skip
@@ -438,7 +463,7 @@ def test_web_identity_credentials_are_reused_then_refreshed_with_the_token_read_
 
     token_file.write_text(jwt("system:serviceaccount:meshaws:rotated"))
     # The emulator's credentials last an hour: with this margin they are due for refresh.
-    monkeypatch.setattr(aws, "CREDENTIALS_REFRESH_MARGIN", timedelta(hours=2))
+    monkeypatch.setattr(aws.roles, "CREDENTIALS_REFRESH_MARGIN", timedelta(hours=2))
     second = aws.web_identity_credentials(**assume)
     assert second.access_key_id != first.access_key_id
     assert sent_to_sts[-1]["WebIdentityToken"] == jwt("system:serviceaccount:meshaws:rotated")

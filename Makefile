@@ -33,6 +33,8 @@ lint: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # Benchmarks (bench/, figures in docs/performance.md): PostgreSQL on 127.0.0.1:5432 and Redis on

@@ -170,15 +170,15 @@ class Emulator:
 
 def bootstrap_platform(emulator_url: str, name: str):
     """Bootstrap the emulator as the sandbox and configure meshaws' platform against it."""
-    from accounts.replication import aws
-    from meshaws_site import sandbox
+    import aws
+    from sandbox import setup
 
     aws.forget_credentials()
-    state = sandbox.bootstrap(
+    state = setup.bootstrap(
         endpoint_url=emulator_url, region="eu-central-1",
         state_file=OUTPUT / "state" / f"sandbox-{name}.json",
     )  # fmt: skip
-    return state, sandbox.configure_platform(state).platform
+    return state, setup.configure_platform(state).platform
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -7,7 +7,7 @@ DescribeCreateAccountStatus count as one poll, and the first K (CreateAccount in
 IN_PROGRESS: with K=2 a client sees IN_PROGRESS twice (the CreateAccount answer and one
 describe) and SUCCEEDED at its second describe. ListCreateAccountStatus shows the same state
 without counting as a poll. The bootstrap's own accounts (e-mails starting with `sandbox+`)
-are created at once, as `meshaws_site.sandbox.bootstrap` expects.
+are created at once, as `sandbox.setup.bootstrap` expects.
 
 The process loads the managed-policy subset as `make run`'s emulator does, prints
 `ready <url>` on stdout when it listens, and serves until SIGTERM or SIGINT.
@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 
-from meshaws_site import sandbox
+from sandbox import emulator
 
 BOOTSTRAP_EMAIL_PREFIX = "sandbox+"
 
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--polls", type=int, default=2, help="polls a creation takes (2)")
     options = parser.parse_args(argv)
 
-    sandbox.prepare_emulator_process()
+    emulator.prepare_emulator_process()
     slow_account_creation(options.polls)
     from moto.server import ThreadedMotoServer
 

@@ -184,13 +184,13 @@ class Floor:
     """Shared boto3 session and clients, the creation slots and the counters."""
 
     def __init__(self, state, *, concurrency: int, poll_seconds: float) -> None:
-        from meshaws_site import sandbox
+        from sandbox import setup
 
         self.state = state
         self.poll_seconds = poll_seconds
         self.slots = threading.BoundedSemaphore(concurrency)
         self.counters = _Counters()
-        record = sandbox.platform_record(state)
+        record = setup.platform_record(state)
         self.saml_name = record["identityProvider"]["name"]
         self.saml_metadata = record["identityProvider"]["metadataDocument"]
         self.tag_prefix = record["tagPrefix"]

@@ -97,21 +97,23 @@ def _users():
 
 
 def _platform():
-    from meshaws_site import sandbox
+    from sandbox import setup
 
-    state = sandbox.SandboxState(
+    state = setup.SandboxState(
         endpoint_url="http://127.0.0.1:9", region="eu-central-1", organization_id="o-bench",
-        root_id="r-bench", management_account_id=sandbox.MANAGEMENT_ACCOUNT_ID,
+        root_id="r-bench", management_account_id=setup.MANAGEMENT_ACCOUNT_ID,
         meshcloud_account_id="210987654321", automation_account_id="310987654321",
         landing_zone_ou_id="ou-bench-landingzone", service_role_arn=
-        f"arn:aws:iam::{sandbox.MANAGEMENT_ACCOUNT_ID}:role/{sandbox.SERVICE_ROLE}",
-        automation_role_arn=f"arn:aws:iam::310987654321:role/{sandbox.AUTOMATION_ROLE}",
-        account_access_role=sandbox.ACCOUNT_ACCESS_ROLE,
+        f"arn:aws:iam::{setup.MANAGEMENT_ACCOUNT_ID}:role/{setup.SERVICE_ROLE}",
+        automation_role_arn=f"arn:aws:iam::310987654321:role/{setup.AUTOMATION_ROLE}",
+        account_access_role=setup.ACCOUNT_ACCESS_ROLE,
         service_user_arn="arn:aws:iam::210987654321:user/meshfed-service",
         access_key_id="AKIABENCHHISTORY0000", secret_access_key="bench-history-secret",  # noqa: S106 - never used
         privileged_external_id="bench-privileged-external-id",
+        management_external_id="bench-management-external-id",
+        automation_external_id="bench-automation-external-id",
     )  # fmt: skip
-    return sandbox.configure_platform(state).platform
+    return setup.configure_platform(state).platform
 
 
 def generate(scale: float) -> dict:
@@ -172,7 +174,8 @@ def generate(scale: float) -> dict:
         cursor.execute(
             """INSERT INTO accounts_replicationrun (id, account_id, trigger, status, created_at,
                 started_at, finished_at, attempt, error, error_step, error_operation,
-                error_code, requested_by_id, next_attempt_at, lease_expires_at, waits_in_line)
+                error_code, requested_by_id, next_attempt_at, lease_expires_at, waits_in_line,
+                timed_waits, wait_kind)
             SELECT gen_random_uuid(),
                 CASE WHEN i %% %(busy_every)s = 0 OR %(others)s = 0 THEN %(first)s
                     ELSE %(first)s + 1 + (i %% %(others)s) END,
@@ -186,7 +189,7 @@ def generate(scale: float) -> dict:
                 CASE WHEN failed THEN 'tags' ELSE '' END,
                 CASE WHEN failed THEN 'TagResource' ELSE '' END,
                 CASE WHEN failed THEN 'AccessDenied' ELSE '' END,
-                CASE WHEN i %% 10 = 0 THEN %(operator)s END, NULL, NULL, 0
+                CASE WHEN i %% 10 = 0 THEN %(operator)s END, NULL, NULL, 0, 0, ''
             FROM (SELECT i, %(now)s - interval '1 hour'
                     - (%(runs)s - i) * (interval '365 days' / %(runs)s) AS at,
                     i %% %(failed_every)s = %(failed_at)s AS failed
@@ -197,10 +200,11 @@ def generate(scale: float) -> dict:
         cursor.execute(
             """INSERT INTO accounts_replicationrun (id, account_id, trigger, status, created_at,
                 started_at, finished_at, attempt, error, error_step, error_operation,
-                error_code, requested_by_id, next_attempt_at, lease_expires_at, waits_in_line)
+                error_code, requested_by_id, next_attempt_at, lease_expires_at, waits_in_line,
+                timed_waits, wait_kind)
             SELECT gen_random_uuid(), a.id, 'resync', 'waiting', %(now)s - interval '5 minutes',
                 %(now)s - interval '5 minutes', NULL, 2, '', '', '', '', NULL,
-                %(now)s + interval '1 minute', NULL, 0
+                %(now)s + interval '1 minute', NULL, 0, 0, ''
             FROM accounts_projectaccount a WHERE a.status = 'waiting'""",
             params,
         )

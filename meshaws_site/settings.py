@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "meshaws_site",
     "platforms",
     "audit",
+    # The local AWS emulator: `run_sandbox` and the dashboard's panel; no models.
+    "sandbox",
     # Last: its post_migrate handler grants the staff roles their permissions once every
     # other app's permissions exist.
     "accounts",

@@ -1,6 +1,5 @@
 """Site-wide pages: the dashboard and the health check."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
@@ -13,7 +12,7 @@ from accounts import dashboard as dashboard_reads
 from accounts.roles import GROUP_OF_ROLE, ROLE_OF_GROUP, staff_required
 from audit.models import AuditEvent
 
-from . import health, sandbox
+from . import health
 
 
 @login_not_required
@@ -43,7 +42,6 @@ def dashboard(request):
         "staff_counts": {
             ROLE_OF_GROUP[group]: staff_counts.get(group, 0) for group in GROUP_OF_ROLE.values()
         },
-        "sandbox": sandbox.load_public_state(settings.MESHAWS_SANDBOX_STATE_FILE),
         "recent_events": AuditEvent.objects.all()[:8] if can_read_audit else None,
         "platform_summaries": dashboard_reads.platform_summaries(),
         "runs_chart": dashboard_reads.runs_chart(dashboard_reads.runs_per_day()),

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accounts.replication import aws
+import aws
 from accounts.replication.credentials import credential_source, service_credentials
 from accounts.replication.desired import PlatformAccess, platform_access
 from platforms import secrets
 
-# Organizations answers in its home region whatever the platform's region is.
-ORGANIZATIONS_REGION = "us-east-1"
 SESSION_NAME = "meshaws-connection-check"
 # An operator is waiting on the answer: do not retry a refused or unreachable call for minutes.
 MAX_ATTEMPTS = 2
@@ -28,14 +26,6 @@ CREDENTIALS = "service credentials"
 ASSUME_MANAGEMENT = "assume management role"
 LIST_ROOTS = "list organization roots"
 ASSUME_AUTOMATION = "assume automation role"
-
-_UNREACHABLE = frozenset(
-    {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"}
-)
-_BAD_KEYS = frozenset(
-    {"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"}
-)
-_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})
 
 
 @dataclass(frozen=True)
@@ -77,7 +67,7 @@ class _Checker:
         return text
 
     def failed(self, name: str, error: aws.AwsError, fix: str) -> Check:
-        if error.code in _UNREACHABLE:
+        if error.code in aws.UNREACHABLE_CODES:
             where = self.endpoint_url or "AWS"
             fix = f"meshaws cannot reach {where}; check the platform's endpoint URL and network"
         elif error.transient:
@@ -148,7 +138,7 @@ class _Checker:
     # -- the organization ------------------------------------------------------------------
 
     def list_roots(self, management: aws.Credentials) -> tuple[Check, list[str] | None]:
-        org = self.client("organizations", management, ORGANIZATIONS_REGION)
+        org = self.client("organizations", management, aws.ORGANIZATIONS_REGION)
         try:
             roots = [root["Id"] for root in aws.paginate(org, "list_roots", "Roots")]
         except aws.AwsError as error:
@@ -187,11 +177,11 @@ class _Checker:
                          fix="fix the landing zone's target organizational unit")  # fmt: skip
         if management is None:
             return _skipped(name, ASSUME_MANAGEMENT)
-        org = self.client("organizations", management, ORGANIZATIONS_REGION)
+        org = self.client("organizations", management, aws.ORGANIZATIONS_REGION)
         try:
             found = aws.call(org, "describe_organizational_unit", OrganizationalUnitId=target)
         except aws.AwsError as error:
-            if error.code in _DENIED:
+            if error.code in aws.ACCESS_DENIED_CODES:
                 fix = _organizations_fix(error.code, "DescribeOrganizationalUnit")
             return self.failed(name, error, fix)
         ou_name = found["OrganizationalUnit"].get("Name", "")
@@ -222,7 +212,7 @@ class _Checker:
                     f"create the StackSet {zone.stack_set_name} in {region} in the automation "
                     "account, or fix the landing zone"
                 )
-            elif error.code in _DENIED:
+            elif error.code in aws.ACCESS_DENIED_CODES:
                 fix = "allow the automation role cloudformation:DescribeStackSet (and the StackSet "
                 fix += "operations meshaws uses)"
             else:
@@ -240,7 +230,7 @@ def _credentials_fix(code: str) -> str:
         )
     if code == "InvalidWebIdentityTokenFile":
         return "fix webIdentity.tokenFile: it must name a readable file holding the OIDC token"
-    if code in _DENIED or code in {"InvalidIdentityToken", "IDPRejectedClaim"}:
+    if code in aws.ACCESS_DENIED_CODES or code in {"InvalidIdentityToken", "IDPRejectedClaim"}:
         return (
             "check the web identity role's trust policy: it must allow "
             "sts:AssumeRoleWithWebIdentity for the token's issuer, audience and subject"
@@ -251,9 +241,9 @@ def _credentials_fix(code: str) -> str:
 
 
 def _assume_fix(code: str, what: str, role_arn: str, principal: str) -> str:
-    if code in _DENIED:
+    if code in aws.ACCESS_DENIED_CODES:
         return f"check the role's trust policy allows {principal} and that the external id matches"
-    if code in _BAD_KEYS:
+    if code in aws.INVALID_KEY_CODES:
         return (
             "the service user's access key or secret key is wrong or inactive; store the "
             "current keys of the meshfed-service user"
@@ -268,7 +258,7 @@ def _assume_fix(code: str, what: str, role_arn: str, principal: str) -> str:
 
 
 def _organizations_fix(code: str, operation: str) -> str:
-    if code in _DENIED:
+    if code in aws.ACCESS_DENIED_CODES:
         return f"allow the management role organizations:{operation} (see the AWS setup guide)"
     if code == "AWSOrganizationsNotInUseException":
         return (

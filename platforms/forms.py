@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
-from accounts.replication.aws import known_regions
+from aws import known_regions
 
 from . import patterns
 from .config_io import PlatformRecord

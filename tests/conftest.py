@@ -8,10 +8,11 @@ from django.conf import settings
 
 from accounts.roles import AUDITOR, OPERATOR, SUPPORT
 from accounts.services import staff_user_create
-from meshaws_site import embedded_redis, sandbox, strict_emulator
+from meshaws_site import embedded_redis
+from sandbox import emulator, strict_emulator
 
 # Before the emulator creates any account (see ../shared/testing/stack-notes.md).
-sandbox.prepare_emulator_process()
+emulator.prepare_emulator_process()
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -5,8 +5,8 @@ import stat
 
 import pytest
 
-from accounts.replication import aws
-from meshaws_site import sandbox
+import aws
+from sandbox import setup
 from tests.conftest import free_port, reset_sandbox
 
 pytestmark = pytest.mark.sandbox
@@ -17,7 +17,7 @@ def bootstrap(sandbox_url, tmp_path):
     state_file = tmp_path / "sandbox.json"
 
     def run():
-        return sandbox.bootstrap(
+        return setup.bootstrap(
             endpoint_url=sandbox_url, region="eu-central-1", state_file=state_file
         )
 
@@ -28,13 +28,13 @@ def bootstrap(sandbox_url, tmp_path):
 
 def _management(url, service, region="us-east-1"):
     return aws.client(
-        service, region=region, credentials=sandbox.MANAGEMENT_CREDENTIALS, endpoint_url=url
+        service, region=region, credentials=setup.MANAGEMENT_CREDENTIALS, endpoint_url=url
     )
 
 
 def _in_account(url, account_id, service):
     credentials = aws.assume_role(
-        credentials=sandbox.MANAGEMENT_CREDENTIALS,
+        credentials=setup.MANAGEMENT_CREDENTIALS,
         role_arn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
         session_name="test",
         region="eu-central-1",
@@ -153,9 +153,21 @@ def test_it_keeps_the_state_file_private_and_prints_no_secrets(bootstrap):
     )
 
 
+@pytest.mark.django_db
+def test_the_dashboard_shows_the_bootstrapped_ids_and_no_secret(bootstrap, client, alice, settings):
+    settings.MESHAWS_SANDBOX_STATE_FILE = bootstrap.state_file
+    client.force_login(alice)
+    assert "Not bootstrapped on this machine" in client.get("/").content.decode()
+    state = bootstrap()
+    page = client.get("/").content.decode()
+    assert state.organization_id in page and state.landing_zone_ou_id in page
+    assert state.automation_account_id in page and state.endpoint_url in page
+    assert state.secret_access_key not in page and state.privileged_external_id not in page
+
+
 def test_it_reports_an_unreachable_emulator_as_a_transient_aws_error(tmp_path):
     with pytest.raises(aws.AwsError) as failure:
-        sandbox.bootstrap(
+        setup.bootstrap(
             endpoint_url=f"http://127.0.0.1:{free_port()}",
             region="eu-central-1",
             state_file=tmp_path / "s.json",
@@ -167,15 +179,15 @@ def test_it_reports_an_unreachable_emulator_as_a_transient_aws_error(tmp_path):
 
 @pytest.mark.django_db
 def test_it_configures_a_platform_that_replicates_into_the_sandbox(bootstrap):
-    from accounts.replication import aws as aws_module
+    import aws as aws_module
     from accounts.services import customer_create, project_account_create, project_create
     from tests.replication.conftest import run_to_end
 
     aws_module.forget_credentials()
     state = bootstrap()
-    applied = sandbox.configure_platform(state)
+    applied = setup.configure_platform(state)
     assert applied.created and applied.platform.full_identifier == "sandbox.local"
-    assert not sandbox.configure_platform(state).changed
+    assert not setup.configure_platform(state).changed
     project = project_create(
         customer=customer_create(identifier="acme", actor=None), identifier="web", actor=None
     )

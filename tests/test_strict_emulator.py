@@ -18,12 +18,12 @@ import botocore.exceptions
 import pytest
 from moto.core.utils import get_service_model
 
-from accounts.replication import aws
-from meshaws_site import sandbox, strict_emulator
-from meshaws_site.strict_emulator.parameters import compiled, python_pattern
+import aws
 from platforms.config_io import parse_record
 from platforms.connection import ASSUME_MANAGEMENT, check_platform
 from platforms.services import location_create, platform_apply
+from sandbox import setup, strict_emulator
+from sandbox.strict_emulator.parameters import compiled, python_pattern
 from tests.conftest import free_port, reset_sandbox
 from tests.replication.conftest import _fresh_aws_caches, sandbox_record  # noqa: F401
 
@@ -63,7 +63,7 @@ def emulators(plain_moto_server, sandbox_url, strictness):
     return plain_moto_server, sandbox_url
 
 
-def client(url, service, credentials=sandbox.MANAGEMENT_CREDENTIALS, region="us-east-1"):
+def client(url, service, credentials=setup.MANAGEMENT_CREDENTIALS, region="us-east-1"):
     """A boto3 client of `url` (the management account's root by default), never retrying."""
     return boto3.client(
         service, region_name=region, endpoint_url=url, config=NO_RETRY,
@@ -192,7 +192,7 @@ def bootstrapped(emulators, tmp_path):
     """(plain, strict) sandbox states: the integration page's setup on each emulator."""
     plain, strict = emulators
     return tuple(
-        sandbox.bootstrap(endpoint_url=url, region="eu-central-1", state_file=tmp_path / name)
+        setup.bootstrap(endpoint_url=url, region="eu-central-1", state_file=tmp_path / name)
         for url, name in ((plain, "plain.json"), (strict, "strict.json"))
     )
 
@@ -219,7 +219,7 @@ def test_it_refuses_the_management_role_without_its_external_id(bootstrapped, ex
 
 def test_it_refuses_a_role_that_does_not_exist(bootstrapped):
     plain, strict = bootstrapped
-    missing = f"arn:aws:iam::{sandbox.MANAGEMENT_ACCOUNT_ID}:role/NoSuchRole"
+    missing = f"arn:aws:iam::{setup.MANAGEMENT_ACCOUNT_ID}:role/NoSuchRole"
 
     assert assume(plain.endpoint_url, service_user(plain), missing)
     refused = refusal(assume, strict.endpoint_url, service_user(strict), missing)
@@ -228,7 +228,7 @@ def test_it_refuses_a_role_that_does_not_exist(bootstrapped):
 
 def test_it_refuses_a_principal_the_trust_does_not_name(bootstrapped):
     plain, strict = bootstrapped
-    root = sandbox.MANAGEMENT_CREDENTIALS  # the management account's root: not the service user
+    root = setup.MANAGEMENT_CREDENTIALS  # the management account's root: not the service user
 
     assert assume(plain.endpoint_url, root, plain.automation_role_arn, plain.automation_external_id)
     url, role, external_id = (
@@ -236,9 +236,7 @@ def test_it_refuses_a_principal_the_trust_does_not_name(bootstrapped):
     )  # fmt: skip
     refused = refusal(assume, url, root, role, external_id)
     assert refused["code"] == "AccessDenied"
-    assert refused["message"].startswith(
-        f"User: arn:aws:iam::{sandbox.MANAGEMENT_ACCOUNT_ID}:root "
-    )
+    assert refused["message"].startswith(f"User: arn:aws:iam::{setup.MANAGEMENT_ACCOUNT_ID}:root ")
 
 
 def test_it_needs_the_privileged_external_id_that_the_management_roles_policy_demands(
@@ -250,12 +248,12 @@ def test_it_needs_the_privileged_external_id_that_the_management_roles_policy_de
     for state in bootstrapped:
         url = state.endpoint_url
         account_id = create_account(
-            url, "member", "member@example.com", RoleName=sandbox.ACCOUNT_ACCESS_ROLE
+            url, "member", "member@example.com", RoleName=setup.ACCOUNT_ACCESS_ROLE
         )["AccountId"]
         management = as_credentials(
             assume(url, service_user(state), state.service_role_arn, state.management_external_id)
         )
-        member_role = f"arn:aws:iam::{account_id}:role/{sandbox.ACCOUNT_ACCESS_ROLE}"
+        member_role = f"arn:aws:iam::{account_id}:role/{setup.ACCOUNT_ACCESS_ROLE}"
         outcomes.append(
             (
                 refusal(assume, url, management, member_role, "wrong-external-id"),
@@ -294,13 +292,13 @@ def test_it_refuses_a_new_account_for_its_grace(emulators, strictness):
     for url in emulators:
         account_id = create_account(url, "fresh", "fresh@example.com")["AccountId"]
         role = f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
-        access[url] = (role, refusal(assume, url, sandbox.MANAGEMENT_CREDENTIALS, role))
+        access[url] = (role, refusal(assume, url, setup.MANAGEMENT_CREDENTIALS, role))
 
     assert access[plain][1] is None
     role, refused = access[strict]
     assert refused["code"] == "AccessDenied" and role in refused["message"]
     strict_emulator.settle_accounts()
-    assert assume(strict, sandbox.MANAGEMENT_CREDENTIALS, role)
+    assert assume(strict, setup.MANAGEMENT_CREDENTIALS, role)
 
 
 # -- Organizations: State, creations in flight, e-mails -----------------------------------------
@@ -383,7 +381,7 @@ def test_account_aliases_follow_iams_rules_and_are_unique(emulators, alias, code
     for url in emulators:
         account_id = create_account(url, "member", "member@example.com")["AccountId"]
         role = f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
-        member = as_credentials(assume(url, sandbox.MANAGEMENT_CREDENTIALS, role))
+        member = as_credentials(assume(url, setup.MANAGEMENT_CREDENTIALS, role))
         client(url, "iam", member).create_account_alias(AccountAlias="taken-alias")
         answers[url] = refusal(client(url, "iam").create_account_alias, AccountAlias=alias)
 

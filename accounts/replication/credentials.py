@@ -6,7 +6,7 @@ RunContext.service_user) and the connection check both get them here.
 
 from __future__ import annotations
 
-from accounts.replication import aws
+import aws
 from accounts.replication.desired import PlatformAccess
 
 # RoleSessionName of AssumeRoleWithWebIdentity: 2-64 of [\w+=,.@-] (STS API reference).

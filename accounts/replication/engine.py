@@ -13,9 +13,9 @@ from django.db import DatabaseError, IntegrityError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+import aws
 from accounts.models import ProjectAccount, ReplicationRun, ReplicationStep
 
-from . import aws
 from .desired import for_account, platform_access
 from .organizations import start_queued_creations
 from .steps import STEPS, RunContext, StepFailed, StepResult, StepWaiting

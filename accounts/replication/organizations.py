@@ -48,14 +48,17 @@ def organization_platforms(platform: PlatformInstance) -> list[PlatformInstance]
     return sorted(members, key=lambda member: member.pk)
 
 
-def lock_organization_platforms(platform: PlatformInstance) -> list[PlatformInstance]:
+def lock_organization_platforms(
+    platform: PlatformInstance, members: list[PlatformInstance] | None = None
+) -> list[PlatformInstance]:
     """Lock the rows of the platforms on `platform`'s organization, in pk order; them, fresh.
 
     Inside a transaction. Whoever counts the organization's creations or account names and
     then adds one holds these locks, so two platforms of one organization take turns.
+    `members`: the organization's platforms as just read (organization_platforms), if known.
     """
     locked: dict[int, PlatformInstance] = {}
-    wanted = organization_platforms(platform)
+    wanted = members if members is not None else organization_platforms(platform)
     while not {member.pk for member in wanted} <= set(locked):
         rows = PlatformInstance.objects.select_for_update().filter(
             pk__in=[member.pk for member in wanted]

@@ -7,7 +7,7 @@ import re
 
 from django.core.exceptions import ValidationError
 
-from accounts.replication.aws import known_regions
+from aws import known_regions
 
 from ._messages import _article, _describe, _first_bad_char
 

@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.replication import aws
+import aws
 from platforms.connection import (
     ASSUME_AUTOMATION,
     ASSUME_MANAGEMENT,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from accounts.replication import aws
+import aws
 from meshaws_site import embedded_redis
 from tests.replication.test_worker import database_url
 

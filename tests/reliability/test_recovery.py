@@ -9,8 +9,9 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 from rq.job import Job
 
+import aws
 from accounts.models import ReplicationRun, ReplicationStep
-from accounts.replication import aws, engine
+from accounts.replication import engine
 from accounts.replication.jobs import OVERDUE, QUEUE, schedule_again, sweep_overdue_runs, wake
 from accounts.services import project_create, request_replication
 from tests.replication.conftest import Scheduler, run_to_end

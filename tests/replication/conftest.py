@@ -5,17 +5,18 @@ from urllib.parse import unquote
 
 import pytest
 
+import aws
 from accounts.models import ProjectRole, ReplicationRun
-from accounts.replication import aws, engine
+from accounts.replication import engine
 from accounts.services import (
     binding_create,
     customer_create,
     project_account_create,
     project_create,
 )
-from meshaws_site import sandbox
 from platforms.config_io import parse_record
 from platforms.services import location_create, platform_apply
+from sandbox import setup
 from tests.platforms.conftest import DATA
 
 TEMPLATE = """AWSTemplateFormatVersion: '2010-09-09'
@@ -40,7 +41,7 @@ def _fresh_aws_caches():
 
 @pytest.fixture
 def sandbox_state(sandbox_url, tmp_path):
-    return sandbox.bootstrap(
+    return setup.bootstrap(
         endpoint_url=sandbox_url, region="eu-central-1", state_file=tmp_path / "s.json"
     )
 
@@ -125,18 +126,18 @@ def sandbox_platform(db, sandbox_state):
 def copy_of_the_management_role(state, name: str) -> str:
     """Another role in the sandbox's management account, trusted and allowed like the first."""
     iam = aws.client(
-        "iam", region="us-east-1", credentials=sandbox.MANAGEMENT_CREDENTIALS,
+        "iam", region="us-east-1", credentials=setup.MANAGEMENT_CREDENTIALS,
         endpoint_url=state.endpoint_url,
     )  # fmt: skip
-    trust = aws.call(iam, "get_role", RoleName=sandbox.SERVICE_ROLE)["Role"]
+    trust = aws.call(iam, "get_role", RoleName=setup.SERVICE_ROLE)["Role"]
     arn = aws.call(
         iam, "create_role", RoleName=name,
         AssumeRolePolicyDocument=as_json(trust["AssumeRolePolicyDocument"]),
     )["Role"]["Arn"]  # fmt: skip
-    for policy in aws.call(iam, "list_role_policies", RoleName=sandbox.SERVICE_ROLE)["PolicyNames"]:
-        document = aws.call(
-            iam, "get_role_policy", RoleName=sandbox.SERVICE_ROLE, PolicyName=policy
-        )["PolicyDocument"]
+    for policy in aws.call(iam, "list_role_policies", RoleName=setup.SERVICE_ROLE)["PolicyNames"]:
+        document = aws.call(iam, "get_role_policy", RoleName=setup.SERVICE_ROLE, PolicyName=policy)[
+            "PolicyDocument"
+        ]
         aws.call(
             iam, "put_role_policy", RoleName=name, PolicyName=policy,
             PolicyDocument=as_json(document),
@@ -148,7 +149,7 @@ def copy_of_the_management_role(state, name: str) -> str:
 def allow_service_user_to_assume(state, role_arn: str) -> None:
     """Let meshfed-service assume `role_arn` too: AWS wants its own policy to allow it."""
     meshcloud = aws.assume_role(
-        credentials=sandbox.MANAGEMENT_CREDENTIALS, session_name="test", region="us-east-1",
+        credentials=setup.MANAGEMENT_CREDENTIALS, session_name="test", region="us-east-1",
         role_arn=f"arn:aws:iam::{state.meshcloud_account_id}:role/OrganizationAccountAccessRole",
         endpoint_url=state.endpoint_url,
     )  # fmt: skip
@@ -159,7 +160,7 @@ def allow_service_user_to_assume(state, role_arn: str) -> None:
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn},
     ]}  # fmt: skip
     aws.call(
-        iam, "put_user_policy", UserName=sandbox.SERVICE_USER,
+        iam, "put_user_policy", UserName=setup.SERVICE_USER,
         PolicyName=f"Assume{role_arn.rsplit('/', 1)[-1]}", PolicyDocument=json.dumps(policy),
     )  # fmt: skip
 

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+import aws
 from accounts.models import ReplicationRun
-from accounts.replication import aws, engine
+from accounts.replication import engine
 from accounts.services import request_replication
 
 from .conftest import Scheduler, run_to_end

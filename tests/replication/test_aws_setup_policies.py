@@ -14,7 +14,7 @@ import pytest
 from botocore import xform_name
 from django.conf import settings
 
-from accounts.replication import aws
+import aws
 from accounts.services import request_replication
 from platforms.connection import check_platform
 

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
+import aws
 from accounts.models import ProjectAccount, ReplicationRun, ReplicationStep
-from accounts.replication import aws
 from accounts.services import request_replication
-from meshaws_site import sandbox
 from platforms.models import PlatformInstance
+from sandbox import setup
 
 from .conftest import automation_credentials, run_to_end
 
@@ -19,14 +19,14 @@ WRITE_PREFIXES = ("Create", "Update", "Delete", "Put", "Attach", "Detach", "Tag"
 
 def management(url, service):
     return aws.client(
-        service, region="us-east-1", credentials=sandbox.MANAGEMENT_CREDENTIALS, endpoint_url=url
+        service, region="us-east-1", credentials=setup.MANAGEMENT_CREDENTIALS, endpoint_url=url
     )
 
 
 def member(url, account_id, service, region="eu-central-1"):
     # The role CreateAccount made: the sandbox platform's accountAccessRole.
     credentials = aws.assume_role(
-        credentials=sandbox.MANAGEMENT_CREDENTIALS, role_arn=f"arn:aws:iam::{account_id}:role/{sandbox.ACCOUNT_ACCESS_ROLE}",
+        credentials=setup.MANAGEMENT_CREDENTIALS, role_arn=f"arn:aws:iam::{account_id}:role/{setup.ACCOUNT_ACCESS_ROLE}",
         session_name="test", region=region, endpoint_url=url,
     )  # fmt: skip
     return aws.client(service, region=region, credentials=credentials, endpoint_url=url)
@@ -126,13 +126,14 @@ def test_a_resync_repairs_a_trust_changed_out_of_band(enable, sandbox_state):
 
 def test_the_right_external_id_is_sent_on_each_assume_role(enable, sandbox_state, monkeypatch):
     sent = []
-    original = aws.assume_role
+    original = aws.roles.assume_role
 
     def spy(**kwargs):
         sent.append((kwargs["role_arn"], kwargs.get("external_id")))
         return original(**kwargs)
 
-    monkeypatch.setattr(aws, "assume_role", spy)
+    # assumed_role calls the assume_role of its own module.
+    monkeypatch.setattr(aws.roles, "assume_role", spy)
     account, run = enable(landing_zone="bootstrapped")
     run_to_end(run.pk)
     account.refresh_from_db()

@@ -4,8 +4,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+import aws
 from accounts.models import ProjectAccount, ReplicationRun
-from accounts.replication import aws, engine
+from accounts.replication import engine
 from platforms.config_io import parse_record, record_of
 from platforms.services import platform_apply
 

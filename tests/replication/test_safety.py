@@ -5,8 +5,8 @@ import random
 import pytest
 from botocore.awsrequest import AWSResponse
 
+import aws
 from accounts.models import ProjectAccount, ReplicationRun
-from accounts.replication import aws
 from accounts.services import project_create, request_replication
 from platforms.config_io import parse_record, record_of
 from platforms.services import platform_apply
@@ -69,7 +69,7 @@ def test_a_crash_after_any_aws_call_never_duplicates_the_account(
     )
     assert calls_in_a_run > 20
 
-    original = aws.record_call
+    original = aws.capture.record_call
     for position in range(1, calls_in_a_run + 1):
         aws.forget_credentials()
         target = project_create(
@@ -86,11 +86,11 @@ def test_a_crash_after_any_aws_call_never_duplicates_the_account(
             if counter["calls"] == position:
                 raise Crash(f"after call {position}: {call.operation}")
 
-        monkeypatch.setattr(aws, "record_call", crash_at)
+        monkeypatch.setattr(aws.capture, "record_call", crash_at)
         crashed, first = enable(target=target)
         with pytest.raises(Crash):
             run_to_end(first.pk)
-        monkeypatch.setattr(aws, "record_call", original)
+        monkeypatch.setattr(aws.capture, "record_call", original)
         first.refresh_from_db()
         assert first.status == "failed" and "internal error" in first.error
 

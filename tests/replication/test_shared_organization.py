@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connections
 
+import aws
 from accounts.models import ProjectAccount, ReplicationRun
-from accounts.replication import aws, engine
+from accounts.replication import engine
 from accounts.services import project_account_create, project_create
 from platforms.models import PlatformInstance
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from accounts.replication import aws
+import aws
 from accounts.replication.desired import SAML_AUDIENCE, SAML_TRUST_SID
 from accounts.replication.steps.member import _trust_with_own_statement
 from accounts.services import request_replication

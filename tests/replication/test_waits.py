@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+import aws
 from accounts.models import ProjectAccount, ReplicationRun
-from accounts.replication import aws, engine
+from accounts.replication import engine
 from accounts.replication.steps import member
 from accounts.services import project_account_create
 from platforms.config_io import parse_record, record_of

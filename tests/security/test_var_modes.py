@@ -13,8 +13,9 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import StaticFilesStorage
 from django.core.files.base import ContentFile
 
-from meshaws_site import embedded_redis, sandbox
+from meshaws_site import embedded_redis
 from meshaws_site.private_files import private_file, private_folder, write_private_file
+from sandbox import setup
 
 
 def mode(path) -> int:
@@ -81,7 +82,7 @@ def test_the_embedded_redis_keeps_its_folder_and_files_owner_only(var):
 def test_the_sandbox_keys_are_owner_only(sandbox_url, var):
     state_file = var / "sandbox.json"
     (var / "sandbox.tmp").write_text("{}")  # left over by a killed run, 0644
-    sandbox.bootstrap(endpoint_url=sandbox_url, region="eu-central-1", state_file=state_file)
+    setup.bootstrap(endpoint_url=sandbox_url, region="eu-central-1", state_file=state_file)
     assert (mode(var), mode(state_file)) == (0o700, 0o600)
     assert not (var / "sandbox.tmp").exists()
 

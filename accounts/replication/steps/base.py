@@ -8,13 +8,10 @@ from typing import Any
 
 from django.db import transaction
 
+import aws
 from accounts.models import ProjectAccount
-from accounts.replication import aws
 from accounts.replication.credentials import service_credentials
 from accounts.replication.desired import DesiredAccount, PlatformAccess
-
-# Organizations answers in its home region whatever the platform's region is.
-ORGANIZATIONS_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ class RunContext:
         )
 
     def organizations(self):
-        return self.client("organizations", self.management, region=ORGANIZATIONS_REGION)
+        return self.client("organizations", self.management, region=aws.ORGANIZATIONS_REGION)
 
     def save_account(self, **fields: Any) -> None:
         """Write account fields at once in their own committed transaction.

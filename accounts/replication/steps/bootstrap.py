@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+import aws
 from accounts.models import ProjectAccount
-from accounts.replication import aws
 from platforms import patterns
 from platforms.models import LandingZone
 

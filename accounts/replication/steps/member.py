@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from django.utils import timezone
 
-from accounts.replication import aws
+import aws
 from accounts.replication.desired import SAML_TRUST_SID
 
 from .base import Deadline, RunContext, StepFailed, StepResult, StepWaiting
@@ -43,7 +43,7 @@ def access(ctx: RunContext) -> StepResult:
     except aws.AwsError as error:
         created = ctx.account.creation_succeeded_at
         now = timezone.now()
-        if error.code == "AccessDenied" and created and now < created + ACCESS_GRACE:
+        if error.code in aws.ACCESS_DENIED_CODES and created and now < created + ACCESS_GRACE:
             began = ctx.wait_began("access")
             raise StepWaiting(
                 f"the new account does not accept {role_arn} yet; AWS is still setting it up",

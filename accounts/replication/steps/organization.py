@@ -10,13 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+import aws
 from accounts.models import ProjectAccount
-from accounts.replication import aws
 from accounts.replication.organizations import (
     CreationGate,
     creation_gate,
     creations_in_flight,
     lock_organization_platforms,
+    organization_platforms,
 )
 from platforms import patterns
 from platforms.models import PlatformInstance
@@ -34,7 +35,6 @@ CREATION_QUOTA_TIMEOUT = timedelta(days=3)
 # An account whose sign-up AWS has not completed (PENDING_ACTIVATION) is waited for this long.
 ACTIVATION_TIMEOUT = timedelta(hours=1)
 ACTIVATION_POLL = timedelta(minutes=2)
-_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})
 # Account states in which AWS will not let meshaws manage an account, with what to do.
 UNUSABLE_STATES = {
     "SUSPENDED": "it was closed or suspended in AWS; reopen it through AWS Support (possible "
@@ -127,8 +127,9 @@ def account(ctx: RunContext) -> StepResult:
     # A full creation gate is checked here first, in the database, so that queued accounts
     # cost no AWS calls while they wait; _create checks it again under the lock.
     platform = PlatformInstance.objects.select_related("location").get(pk=ctx.account.platform_id)
-    _wait_for_a_creation_slot(ctx, creation_gate(platform))
-    return _adopt_by_email(ctx, org) or _create(ctx, org)
+    members = organization_platforms(platform)
+    _wait_for_a_creation_slot(ctx, creation_gate(platform, members))
+    return _adopt_by_email(ctx, org) or _create(ctx, org, members)
 
 
 def _read_organization(ctx: RunContext, org) -> None:
@@ -139,7 +140,7 @@ def _read_organization(ctx: RunContext, org) -> None:
     try:
         found = aws.call(org, "describe_organization")["Organization"]["Id"]
     except aws.AwsError as error:
-        if error.code not in _DENIED:
+        if error.code not in aws.ACCESS_DENIED_CODES:
             raise
         # A management role policy from before meshaws read it: the refused call is in the
         # step's record, and creations stay gated per management role until it is allowed.
@@ -212,17 +213,20 @@ def _adopt_by_email(ctx: RunContext, org) -> StepResult | None:
     return None
 
 
-def _adopt_in_flight(ctx: RunContext, org) -> str | None:
-    """The id of an in-flight creation with this account's name that no one else follows."""
+def _in_flight_with_our_name(ctx: RunContext, org) -> list[str]:
+    """The ids of the organization's in-flight creations with this account's name."""
     in_flight = aws.paginate(
         org, "list_create_account_status", "CreateAccountStatuses", States=["IN_PROGRESS"]
     )
-    for request in in_flight:
+    return [r["Id"] for r in in_flight if r.get("AccountName") == ctx.desired.name]
+
+
+def _adopt_in_flight(ctx: RunContext, request_ids: list[str]) -> str | None:
+    """Of these in-flight creations, the first that no other project account follows."""
+    for request_id in request_ids:
         # Another platform's account may have this name, and started this creation.
-        if request.get("AccountName") == ctx.desired.name and (
-            _holder(ctx, create_request_id=request["Id"]) is None
-        ):
-            return request["Id"]
+        if _holder(ctx, create_request_id=request_id) is None:
+            return request_id
     return None
 
 
@@ -238,15 +242,18 @@ def _wait_for_a_creation_slot(ctx: RunContext, gate: CreationGate) -> None:
         )
 
 
-def _create(ctx: RunContext, org) -> StepResult:
+def _create(ctx: RunContext, org, members: list[PlatformInstance]) -> StepResult:
     # The locks on the organization's platform rows make "count the creations in flight,
-    # look for an in-flight request of ours, then start one" atomic across workers and
-    # platforms; the request id is committed with them.
+    # check who follows an in-flight request of ours, then start one" atomic across workers
+    # and platforms; the request id is committed with them. Every creation of the
+    # organization waits for these locks, so the in-flight requests are listed before: only
+    # this run (it holds the account) starts one with this account's name.
+    in_flight = _in_flight_with_our_name(ctx, org)
     with transaction.atomic():
-        members = lock_organization_platforms(ctx.account.platform)
+        members = lock_organization_platforms(ctx.account.platform, members)
         platform = next(m for m in members if m.pk == ctx.account.platform_id)
         _wait_for_a_creation_slot(ctx, creation_gate(platform, members))
-        request_id = _adopt_in_flight(ctx, org)
+        request_id = _adopt_in_flight(ctx, in_flight)
         created = request_id is None
         if created:
             request_id = _request_creation(ctx, org)

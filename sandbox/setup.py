@@ -1,4 +1,5 @@
-"""The sandbox: a local AWS emulator (moto_server) set up the way the integration page says.
+"""The sandbox organization: a local AWS emulator set up the way the integration page says, and
+the platform `sandbox.local` that points at it.
 
 `bootstrap()` is idempotent: against an emulator that already has the setup it changes
 nothing and returns the same ids, so `make run` can call it at every start.
@@ -7,13 +8,21 @@ nothing and returns the same ids, so `make run` can call it at every start.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from accounts.replication import aws
+import aws
 from meshaws_site.private_files import write_private_file
+from platforms import config_io, selectors, services
+from platforms.models import Location
+
+from .policies import (
+    AUTOMATION_ROLE_POLICY,
+    service_role_policy,
+    service_user_policy,
+    trust_service_user,
+)
 
 # moto's built-in account that answers for unknown access keys: our management account.
 MANAGEMENT_ACCOUNT_ID = "123456789012"
@@ -25,17 +34,8 @@ ACCOUNT_ACCESS_ROLE = "MeshstackAccountAccessRole"
 LANDING_ZONE_OU = "meshaws-landing-zone"
 MESHCLOUD_ACCOUNT = ("meshcloud", "sandbox+meshcloud@meshaws.example.com")
 AUTOMATION_ACCOUNT = ("automation", "sandbox+automation@meshaws.example.com")
-# Organizations answers in its home region whatever the platform's region is.
-ORGANIZATIONS_REGION = "us-east-1"
-# The subset of AWS-managed policies the emulator loads (all of them cost ~1 s and ~31 MB
-# per account); role mappings in the sandbox may attach these.
-SANDBOX_MANAGED_POLICIES = ("AdministratorAccess", "ReadOnlyAccess", "PowerUserAccess")
 # The emulator is local: it answers at once or is not running, so long back-off only hides that.
 SANDBOX_MAX_ATTEMPTS = 2
-# `make run`'s emulator makes a creation and a new account's grace last a few seconds, as AWS
-# makes them last minutes, so that waiting shows; the tests keep them at 0 unless they test it.
-SANDBOX_CREATION_SECONDS = 5.0
-SANDBOX_ACCESS_GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -70,151 +70,6 @@ SECRET_FIELDS = frozenset({"secret_access_key", "privileged_external_id"})
 
 def _without_secrets(state: dict) -> dict:
     return {key: value for key, value in state.items() if key not in SECRET_FIELDS}
-
-
-def prepare_emulator_process() -> None:
-    """Make moto, in this process, as strict as AWS and load the managed policies mappings use.
-
-    Must run before the emulator creates its first account.
-    """
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
-    # moto is only in the `sandbox` extra: imported here, in the emulator's process only.
-    import moto.iam.models as iam_models  # a module attribute, not public API: moto is pinned
-
-    from meshaws_site import strict_emulator
-
-    every_policy = json.loads(iam_models.aws_managed_policies_data)
-    iam_models.aws_managed_policies_data = json.dumps(
-        {name: every_policy[name] for name in SANDBOX_MANAGED_POLICIES}
-    )
-    strict_emulator.install()
-
-
-def make_emulator_realistic() -> None:
-    """Make creations and new accounts' grace last a few seconds in this emulator process."""
-    from meshaws_site import strict_emulator  # moto is only in the `sandbox` extra
-
-    strict_emulator.configure(
-        creation_seconds=SANDBOX_CREATION_SECONDS,
-        access_grace_seconds=SANDBOX_ACCESS_GRACE_SECONDS,
-    )
-
-
-def _trust_service_user(service_user_arn: str, external_id: str) -> str:
-    """docs/aws-setup.md's trust: the service user, with the role's external id."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": service_user_arn},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
-                }
-            ],
-        }
-    )
-
-
-def _service_user_policy(*role_arns: str) -> str:
-    """docs/aws-setup.md's policy of the service user: assume the two roles, nothing else.
-
-    The roles live in other accounts, so AWS wants the user's own policy to allow it too.
-    """
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AssumeMeshawsRoles",
-                    "Effect": "Allow",
-                    "Action": "sts:AssumeRole",
-                    "Resource": list(role_arns),
-                }
-            ],
-        }
-    )
-
-
-def _service_role_policy(privileged_external_id: str, management_account_id: str) -> str:
-    """The integration page's inline policy for MeshfedServiceRole."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "StsAccessMemberAccount",
-                    "Effect": "Allow",
-                    "Action": "sts:AssumeRole",
-                    "Resource": f"arn:aws:iam::*:role/{ACCOUNT_ACCESS_ROLE}",
-                    "Condition": {"StringEquals": {"sts:ExternalId": privileged_external_id}},
-                },
-                {
-                    "Sid": "OrgManagementAccess1",
-                    "Effect": "Allow",
-                    "Action": [
-                        "organizations:DescribeOrganizationalUnit",
-                        "organizations:DescribeAccount",
-                        "organizations:ListParents",
-                        "organizations:ListOrganizationalUnitsForParent",
-                        "organizations:CreateOrganizationalUnit",
-                        "organizations:MoveAccount",
-                    ],
-                    "Resource": [
-                        "arn:aws:organizations::*:account/o-*/*",
-                        f"arn:aws:organizations::{management_account_id}:root/o-*/r-*",
-                        "arn:aws:organizations::*:ou/o-*/ou-*",
-                    ],
-                },
-                {
-                    "Sid": "OrgManagementAccess2",
-                    "Effect": "Allow",
-                    "Action": [
-                        "organizations:ListRoots",
-                        "organizations:ListAccounts",
-                        "organizations:CreateAccount",
-                        "organizations:DescribeCreateAccountStatus",
-                    ],
-                    "Resource": "*",
-                },
-            ],
-        }
-    )
-
-
-AUTOMATION_ROLE_POLICY = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "VisualEditor0",
-                "Effect": "Allow",
-                "Action": [
-                    "cloudformation:CreateUploadBucket",
-                    "cloudformation:EstimateTemplateCost",
-                    "cloudformation:DescribeStackDriftDetectionStatus",
-                    "cloudformation:ListExports",
-                    "cloudformation:ListStacks",
-                    "cloudformation:ListImports",
-                    "cloudformation:DescribeAccountLimits",
-                    "cloudformation:CreateStackSet",
-                    "cloudformation:ValidateTemplate",
-                ],
-                "Resource": "*",
-            },
-            {
-                "Sid": "VisualEditor1",
-                "Effect": "Allow",
-                "Action": "cloudformation:*",
-                "Resource": [
-                    "arn:aws:cloudformation:*:*:stack/*/*",
-                    "arn:aws:cloudformation:*:*:stackset/*:*",
-                ],
-            },
-        ],
-    }
-)
 
 
 class _Sandbox:
@@ -309,7 +164,7 @@ class _Sandbox:
         """Give meshfed-service docs/aws-setup.md's policy: assume these roles."""
         aws.call(
             iam, "put_user_policy", UserName=SERVICE_USER, PolicyName=f"{SERVICE_USER}Policy",
-            PolicyDocument=_service_user_policy(*role_arns),
+            PolicyDocument=service_user_policy(*role_arns),
         )  # fmt: skip
 
 
@@ -330,7 +185,7 @@ def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxSta
     """Set up (or confirm) the organization, the three accounts, the roles and the OU."""
     known = load_state(state_file)
     sandbox = _Sandbox(endpoint_url, region)
-    org = sandbox.client("organizations", MANAGEMENT_CREDENTIALS, region=ORGANIZATIONS_REGION)
+    org = sandbox.client("organizations", MANAGEMENT_CREDENTIALS, region=aws.ORGANIZATIONS_REGION)
 
     organization_id, root_id = sandbox.ensure_organization(org)
     meshcloud_id = sandbox.ensure_member_account(org, *MESHCLOUD_ACCOUNT)
@@ -347,15 +202,15 @@ def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxSta
     service_role_arn = sandbox.ensure_role(
         management_iam,
         SERVICE_ROLE,
-        _trust_service_user(user_arn, management_external_id),
+        trust_service_user(user_arn, management_external_id),
         f"{SERVICE_ROLE}Policy",
-        _service_role_policy(privileged_external_id, MANAGEMENT_ACCOUNT_ID),
+        service_role_policy(privileged_external_id, MANAGEMENT_ACCOUNT_ID, ACCOUNT_ACCESS_ROLE),
     )
     automation_iam = sandbox.client("iam", sandbox.credentials_in(automation_id))
     automation_role_arn = sandbox.ensure_role(
         automation_iam,
         AUTOMATION_ROLE,
-        _trust_service_user(user_arn, automation_external_id),
+        trust_service_user(user_arn, automation_external_id),
         f"{AUTOMATION_ROLE}Policy",
         AUTOMATION_ROLE_POLICY,
     )
@@ -462,9 +317,6 @@ def platform_record(state: SandboxState) -> dict:
 
 def configure_platform(state: SandboxState):
     """Create or update the platform `sandbox.local` in meshaws to use this emulator."""
-    from platforms import config_io, selectors, services
-    from platforms.models import Location
-
     location = Location.objects.filter(identifier=SANDBOX_LOCATION).first()
     if location is None:
         location = services.location_create(

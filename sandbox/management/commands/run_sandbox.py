@@ -7,7 +7,7 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from meshaws_site import sandbox
+from sandbox import setup
 
 
 class Command(BaseCommand):
@@ -17,13 +17,16 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        # moto is only in the `sandbox` extra: without it, say so instead of a traceback.
         try:
             from moto.server import ThreadedMotoServer
+
+            from sandbox import emulator
         except ImportError as error:
             raise CommandError(
                 "the sandbox needs the 'sandbox' extra: pip install -e '.[sandbox]'"
             ) from error
-        sandbox.prepare_emulator_process()
+        emulator.prepare_emulator_process()
         # One log line per emulated AWS call drowns the other processes' output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # Blocked before any thread starts, so that sigwait below receives them.
@@ -33,14 +36,14 @@ class Command(BaseCommand):
         server.start()
         endpoint_url = f"http://{host}:{port}"
         try:
-            state = sandbox.bootstrap(
+            state = setup.bootstrap(
                 endpoint_url=endpoint_url,
                 region=settings.MESHAWS_SANDBOX_REGION,
                 state_file=settings.MESHAWS_SANDBOX_STATE_FILE,
             )
-            applied = sandbox.configure_platform(state)
+            applied = setup.configure_platform(state)
             # After the bootstrap, which needs its accounts at once.
-            sandbox.make_emulator_realistic()
+            emulator.make_emulator_realistic()
             outcome = "created" if applied.created else "updated" if applied.changed else "kept"
             self.stdout.write(f"Sandbox AWS emulator ready at {endpoint_url}")
             self.stdout.write(

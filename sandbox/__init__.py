@@ -1,0 +1,6 @@
+"""The sandbox: a local AWS emulator (moto_server), set up as the integration page says.
+
+A Django app without models, on top of the others: `run_sandbox` (a `make run` process),
+`setup` (the bootstrap and the platform `sandbox.local`), `emulator` and `strict_emulator`
+(moto, made as strict as AWS, in the emulator's process only: moto is in the `sandbox` extra).
+"""

@@ -64,6 +64,35 @@ class JSONParser(parsers.JSONParser):
         return data
 
 
+def _refuse_unstorable_fields(data, files=None) -> None:
+    """Raise a 400 naming the first form field whose text (or file name) no database stores."""
+    fields = {key: data.getlist(key) for key in data}
+    if files is not None:
+        fields.update({key: [upload.name for upload in files.getlist(key)] for key in files})
+    fields = {key: values[0] if len(values) == 1 else values for key, values in fields.items()}
+    problem = unstorable_text(fields)
+    if problem is not None:
+        raise ParseError(f"Form parse error - {problem}")
+
+
+class FormParser(parsers.FormParser):
+    """DRF's form parser, refusing text no database stores (NUL, lone surrogates) by field."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        _refuse_unstorable_fields(data)
+        return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser, refusing text no database stores (NUL, lone surrogates) by field."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        _refuse_unstorable_fields(parsed.data, parsed.files)
+        return parsed
+
+
 class Pages(PageNumberPagination):
     """`?page=N&page_size=M` (default 50, at most 500)."""
 

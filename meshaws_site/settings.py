@@ -170,8 +170,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "meshaws_site.api.Pages",
     "DEFAULT_PARSER_CLASSES": [
         "meshaws_site.api.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "meshaws_site.api.FormParser",
+        "meshaws_site.api.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["meshaws_site.api.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -2,6 +2,7 @@
 must document, bodies over the limit, and methods an endpoint lacks."""
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -226,3 +227,17 @@ def test_a_binding_is_still_not_deleted_by_support(bob, account, admin_role):
         project=account.project, user="dev@example.com", role=admin_role, actor=None
     )
     assert api_for(bob).delete(f"/api/v1/bindings/{binding.pk}/").status_code == 403
+
+
+@pytest.mark.parametrize("content", ["multipart", "form"])
+def test_a_form_body_with_a_nul_character_is_refused_naming_the_field(operator_api, web, content):
+    # The schema fuzzer's find: a NUL in a multipart `role` reached a PostgreSQL lookup (500).
+    data = {"project": "acme.web", "role": "adm\x00in", "user": "erin"}
+    if content == "multipart":
+        response = operator_api.post("/api/v1/bindings/", data, format="multipart")
+    else:
+        response = operator_api.post(
+            "/api/v1/bindings/", urlencode(data), content_type="application/x-www-form-urlencoded"
+        )
+    assert response.status_code == 400
+    assert "role: contains U+0000" in response.json()["detail"]

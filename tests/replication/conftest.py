@@ -215,6 +215,19 @@ class Scheduler:
         self.requests.append((run.pk, delay))
 
 
+def account_made_outside(url: str, email: str, name: str, **params) -> str:
+    """The id of an account created in the sandbox's organization without meshaws."""
+    org = aws.client(
+        "organizations", region=aws.ORGANIZATIONS_REGION,
+        credentials=setup.MANAGEMENT_CREDENTIALS, endpoint_url=url,
+    )  # fmt: skip
+    made = aws.call(org, "create_account", Email=email, AccountName=name, **params)
+    return aws.call(
+        org, "describe_create_account_status",
+        CreateAccountRequestId=made["CreateAccountStatus"]["Id"],
+    )["CreateAccountStatus"]["AccountId"]  # fmt: skip
+
+
 def run_to_end(run_id, max_attempts=30):
     """Execute a run until it is no longer waiting (each waiting attempt runs at once)."""
     scheduler = Scheduler()

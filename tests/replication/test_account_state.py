@@ -5,13 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-import aws
 from accounts.models import ReplicationRun
 from accounts.replication import engine
 from accounts.services import request_replication
 
-from .conftest import Scheduler, run_to_end
-from .test_engine import management
+from .conftest import Scheduler, account_made_outside, run_to_end
 
 pytestmark = pytest.mark.sandbox
 
@@ -91,13 +89,9 @@ def test_an_account_that_becomes_active_again_replicates(ready_account, account_
 def test_a_suspended_account_with_our_email_is_never_adopted(
     enable, project, account_states, sandbox_state
 ):
-    org = management(sandbox_state.endpoint_url, "organizations")
-    made = aws.call(
-        org, "create_account", Email="aws+acme.web@sbx.io", AccountName="closed-before"
-    )["CreateAccountStatus"]
-    old_id = aws.call(org, "describe_create_account_status", CreateAccountRequestId=made["Id"])[
-        "CreateAccountStatus"
-    ]["AccountId"]
+    old_id = account_made_outside(
+        sandbox_state.endpoint_url, "aws+acme.web@sbx.io", "closed-before"
+    )
     account_states[old_id] = "SUSPENDED"
 
     account, run = enable()

@@ -10,7 +10,7 @@ from accounts.replication import engine
 from platforms.config_io import parse_record, record_of
 from platforms.services import platform_apply
 
-from .conftest import Scheduler, run_to_end
+from .conftest import Scheduler, account_made_outside, run_to_end
 from .test_engine import management
 
 pytestmark = pytest.mark.sandbox
@@ -106,13 +106,10 @@ def test_externally_provisioned_accounts_are_found_by_their_tags(
 
     org = management(sandbox_state.endpoint_url, "organizations")
     # The AVM gives the account the access role meshaws assumes, as an AVM for meshaws must.
-    made = aws.call(
-        org, "create_account", Email="avm-made@sbx.io", AccountName="avm-made",
+    account_id = account_made_outside(
+        sandbox_state.endpoint_url, "avm-made@sbx.io", "avm-made",
         RoleName=sandbox_state.account_access_role,
-    )["CreateAccountStatus"]  # fmt: skip
-    account_id = aws.call(org, "describe_create_account_status", CreateAccountRequestId=made["Id"])[
-        "CreateAccountStatus"
-    ]["AccountId"]
+    )  # fmt: skip
     aws.call(
         org,
         "tag_resource",

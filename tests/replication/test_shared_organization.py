@@ -6,14 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connections
 
-import aws
 from accounts.models import ProjectAccount, ReplicationRun
 from accounts.replication import engine
 from accounts.services import project_account_create, project_create
 from platforms.models import PlatformInstance
 
-from .conftest import Scheduler, run_to_end
-from .test_engine import management
+from .conftest import Scheduler, account_made_outside, run_to_end
 
 pytestmark = pytest.mark.sandbox
 
@@ -78,13 +76,7 @@ def test_an_in_flight_creation_of_another_project_account_is_never_adopted(
 def test_an_account_with_our_email_that_another_project_account_holds_is_not_adopted(
     enable, project, sandbox_platform, sandbox_state
 ):
-    org = management(sandbox_state.endpoint_url, "organizations")
-    made = aws.call(org, "create_account", Email="aws+acme.web@sbx.io", AccountName="taken")
-    taken = aws.call(
-        org,
-        "describe_create_account_status",
-        CreateAccountRequestId=made["CreateAccountStatus"]["Id"],
-    )["CreateAccountStatus"]["AccountId"]
+    taken = account_made_outside(sandbox_state.endpoint_url, "aws+acme.web@sbx.io", "taken")
     other = project_create(customer=project.customer, identifier="other", actor=None)
     holder = project_account_create(
         project=other, platform=sandbox_platform, aws_account_id=taken, actor=None

@@ -13,7 +13,7 @@ from accounts.services import project_account_create
 from platforms.config_io import parse_record, record_of
 from platforms.services import platform_apply
 
-from .conftest import Scheduler, run_to_end
+from .conftest import Scheduler, account_made_outside, run_to_end
 from .test_engine import management
 
 pytestmark = pytest.mark.sandbox
@@ -82,13 +82,7 @@ def test_the_access_grace_ends_15_minutes_after_the_creation_succeeded(enable, m
 def test_an_adopted_account_gets_no_access_grace(
     project, sandbox_platform, sandbox_state, monkeypatch
 ):
-    org = management(sandbox_state.endpoint_url, "organizations")
-    made = aws.call(org, "create_account", Email="adopted@sbx.io", AccountName="adopted")
-    adopted_id = aws.call(
-        org,
-        "describe_create_account_status",
-        CreateAccountRequestId=made["CreateAccountStatus"]["Id"],
-    )["CreateAccountStatus"]["AccountId"]
+    adopted_id = account_made_outside(sandbox_state.endpoint_url, "adopted@sbx.io", "adopted")
     account = project_account_create(
         project=project, platform=sandbox_platform, aws_account_id=adopted_id, actor=None
     )

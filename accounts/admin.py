@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from meshaws_site.admin import ReadOnlyAdmin
 
-from .models import ProjectAccount, ReplicationRun, ReplicationStep
+from .models import ProjectAccount
 
 
 @admin.register(ProjectAccount)
@@ -11,18 +11,3 @@ class ProjectAccountAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     list_select_related = ("project__customer", "platform__location")
     search_fields = ("email", "alias", "aws_account_id", "name")
-
-
-@admin.register(ReplicationRun)
-class ReplicationRunAdmin(ReadOnlyAdmin):
-    list_display = ("id", "account", "trigger", "status", "attempt", "created_at", "finished_at")
-    list_filter = ("status", "trigger")
-    list_select_related = ("account__project__customer", "account__platform__location")
-    # The paginator counts the runs already; a second count of the whole history is not worth it.
-    show_full_result_count = False
-
-
-@admin.register(ReplicationStep)
-class ReplicationStepAdmin(ReadOnlyAdmin):
-    list_display = ("run_id", "attempt", "position", "name", "status", "started_at")
-    list_filter = ("status", "name")

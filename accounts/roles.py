@@ -20,8 +20,9 @@ ROLE_OF_GROUP = {group: role for role, group in GROUP_OF_ROLE.items()}
 
 # Apps whose models are configuration and projects: operators change them, others read them.
 CONFIGURATION_APPS = ("platforms", "accounts")
-# History is append-only: nobody may add, change or delete it by hand.
-HISTORY_MODELS = ("replicationrun", "replicationstep", "auditevent")
+# Apps whose models are history, append-only: everyone reads them, nobody changes them by hand
+# (a re-sync is requested through the `resync` permission, never by adding a run).
+HISTORY_APPS = ("replication", "audit")
 
 # "Re-sync" lives on the project account (NetBox's `sync` pattern). The migration creates it
 # ahead of the model; when ProjectAccount declares it in Meta.permissions, Django finds this
@@ -50,15 +51,12 @@ def _permissions(query: Q):
 def role_permissions(role: str):
     """The permissions the rules give `role`, among those that exist now."""
     in_configuration = Q(content_type__app_label__in=CONFIGURATION_APPS)
-    is_history = Q(content_type__model__in=HISTORY_MODELS)
     viewing = Q(codename__startswith="view_")
-    viewing_everything = viewing & (in_configuration | Q(content_type__app_label="audit"))
+    viewing_everything = viewing & Q(content_type__app_label__in=CONFIGURATION_APPS + HISTORY_APPS)
     resync = Q(content_type__app_label=RESYNC_APP, codename=RESYNC_CODENAME)
     export_audit = Q(content_type__app_label="audit", codename="export_auditevent")
     if role == OPERATOR:
-        return _permissions(
-            (in_configuration & ~is_history) | viewing_everything | resync | export_audit
-        )
+        return _permissions(in_configuration | viewing_everything | resync | export_audit)
     if role == SUPPORT:
         return _permissions(viewing_everything | resync)
     if role == AUDITOR:

@@ -356,7 +356,7 @@ class _Site:
             "runs, failed, deep page": (self.auditor, failed),
             "audit log": (self.auditor, "/audit/"),
             "dashboard": (self.auditor, "/"),
-            "admin: runs changelist": (self.admin, "/admin/accounts/replicationrun/"),
+            "admin: runs changelist": (self.admin, "/admin/replication/replicationrun/"),
         }
         self.depth = {"runs, deep page": deep_pages, "runs, failed, deep page": failed_pages}
 

@@ -23,7 +23,7 @@ def is_read(operation: str) -> bool:
 
 
 def _replicate_to_end(run_id) -> str:
-    from accounts.replication import engine
+    from replication import engine
 
     for _ in range(30):
         status = engine.execute(run_id, schedule=lambda run, delay: None)
@@ -36,9 +36,9 @@ def run(environment: common.BenchEnvironment, options) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import ReplicationRun, ReplicationStep
-    from accounts.replication import engine
     from accounts.services import customer_create, project_account_create, project_create
+    from replication import engine
+    from replication.models import ReplicationRun, ReplicationStep
 
     common.show(f"no-op re-sync: {options.resyncs} re-syncs of one account ...")
     common.empty_tables()

@@ -115,7 +115,7 @@ def _sample():
 
 def operations_by_account() -> dict[int, list[str]]:
     """Each account's AWS operations in the order its runs made them (all attempts)."""
-    from accounts.models import ReplicationStep
+    from replication.models import ReplicationStep
 
     sequences: dict[int, list[str]] = {}
     steps = (
@@ -134,7 +134,7 @@ def operations_by_account() -> dict[int, list[str]]:
 
 def creation_seconds() -> list[float]:
     """Per ready account: from its CreateAccount call to the step that saw SUCCEEDED."""
-    from accounts.models import ReplicationStep
+    from replication.models import ReplicationStep
 
     started: dict[int, object] = {}
     held = []
@@ -158,7 +158,8 @@ def run_variant(environment: common.BenchEnvironment, *, workers: int, accounts:
     from django.db.models import Max
     from django.utils import timezone
 
-    from accounts.models import ProjectAccount, ReplicationRun
+    from accounts.models import ProjectAccount
+    from replication.models import ReplicationRun
 
     common.empty_tables()
     common.empty_redis(environment.redis_url)

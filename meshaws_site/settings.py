@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "audit",
     # The local AWS emulator: `run_sandbox` and the dashboard's panel; no models.
     "sandbox",
+    # Runs, steps and batches; before accounts, whose post_migrate grants their permissions.
+    "replication",
     # Last: its post_migrate handler grants the staff roles their permissions once every
     # other app's permissions exist.
     "accounts",

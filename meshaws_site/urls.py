@@ -8,6 +8,8 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from platforms import api as platforms_api
+from replication import api as replication_api
+from replication import views as replication_views
 
 from . import views
 
@@ -17,16 +19,17 @@ api.register("platforms", platforms_api.PlatformViewSet, basename="api-platform"
 api.register("customers", accounts_api.CustomerViewSet, basename="api-customer")
 api.register("projects", accounts_api.ProjectViewSet, basename="api-project")
 api.register("bindings", accounts_api.BindingViewSet, basename="api-binding")
-api.register("accounts", accounts_api.ProjectAccountViewSet, basename="api-projectaccount")
-api.register("runs", accounts_api.ReplicationRunViewSet, basename="api-replicationrun")
+api.register("accounts", replication_api.ProjectAccountViewSet, basename="api-projectaccount")
+api.register("runs", replication_api.ReplicationRunViewSet, basename="api-replicationrun")
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", replication_views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("platforms/", include("platforms.urls")),
     path("", include("accounts.urls")),
+    path("", include("replication.urls")),
     path("audit/", include("audit.urls")),
     # Not a model viewset: the user segment is an e-mail (dots, @), not a router lookup.
     path(

@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aws
-from accounts.replication.credentials import credential_source, service_credentials
-from accounts.replication.desired import PlatformAccess, platform_access
 from platforms import secrets
+from platforms.access import PlatformAccess, credential_source, platform_access, service_credentials
 
 SESSION_NAME = "meshaws-connection-check"
 # An operator is waiting on the answer: do not retry a refused or unreachable call for minutes.

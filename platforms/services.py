@@ -11,7 +11,7 @@ from django.db.models import ProtectedError
 
 from audit.services import record as audit
 
-from . import patterns, secrets
+from . import patterns, secrets, signals
 from .config_io import (
     PlatformRecord,
     RecordInvalid,
@@ -180,24 +180,10 @@ def platform_apply(
         remark=reason,
     )
     if before is not None:
-        _replicate_affected(platform, before, after)
+        signals.platform_changed.send(
+            sender=PlatformInstance, platform=platform, before=before, after=after
+        )
     return PlatformApplied(platform, created=created, changed=True)
-
-
-def _replicate_affected(platform: PlatformInstance, before, after) -> None:
-    """Re-render the affected accounts' names and request a run of exactly those accounts."""
-    from accounts.impact import impact_of
-    from accounts.models import ProjectAccount, ReplicationRun
-    from accounts.services import request_replication_of_many
-
-    impact = impact_of(platform, before, after)
-    for pk, names in impact.new_names.items():
-        ProjectAccount.objects.filter(pk=pk).update(**names)
-    request_replication_of_many(
-        accounts=impact.accounts.values(),
-        trigger=ReplicationRun.Trigger.CONFIGURATION_CHANGED,
-        actor=None,
-    )
 
 
 def _apply_landing_zones(platform: PlatformInstance, record: PlatformRecord) -> None:

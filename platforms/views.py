@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import config_io, connection, patterns, secrets, selectors, services
+from . import config_io, connection, patterns, secrets, selectors, services, signals
 from .forms import SECRET_FIELDS, PlatformEditor, initial_from_record, region_choices
 from .importing import ImportRefused, export_platform_json, import_platform_text
 from .models import PlatformInstance
@@ -114,10 +114,8 @@ def _save(request, editor: PlatformEditor, platform: PlatformInstance | None):
         editor.add_record_errors(invalid.errors)
         return _editor_page(request, editor, platform, status=400)
     if platform is not None and not request.POST.get("confirm_impact"):
-        from accounts.impact import impact_of
-
-        impact = impact_of(platform, stored, record.keeping_secrets_of(stored))
-        if impact.count:
+        impact = signals.preview_change(platform, stored, record.keeping_secrets_of(stored))
+        if impact is not None:
             return _impact_page(request, platform, impact)
     location = platform.location if platform else editor.form.cleaned_data["location"]
     if platform is None and location.platforms.filter(identifier=record.platform).exists():

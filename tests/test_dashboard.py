@@ -12,10 +12,11 @@ from defusedxml import ElementTree
 from django.core.cache import cache
 from django.utils import timezone
 
-from accounts.models import Customer, Project, ProjectAccount, ReplicationRun
+from accounts.models import Customer, Project, ProjectAccount
 from accounts.services import project_account_create, project_create
 from platforms.config_io import parse_record
 from platforms.services import platform_apply
+from replication.models import ReplicationRun
 from tests.accounts.conftest import acme, web  # noqa: F401
 from tests.platforms.conftest import example_record, location, metadata_xml, platform  # noqa: F401
 

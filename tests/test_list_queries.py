@@ -35,7 +35,8 @@ def test_list_pages_use_a_constant_number_of_queries(
     ("persona", "status"), [("alice", 200), ("bob", 200), ("charlie", 200), ("dave", 403)]
 )
 def test_batch_pages_are_for_staff(client, request, persona, status, acme, platform):
-    from accounts.services import project_account_create, project_create, resync_batch_create
+    from accounts.services import project_account_create, project_create
+    from replication.services import resync_batch_create
 
     account = project_account_create(
         project=project_create(customer=acme, identifier="web", actor=None),

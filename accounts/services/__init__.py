@@ -11,11 +11,6 @@ from .projects import (
     project_role_create,
     project_update,
 )
-from .replication import (
-    request_replication,
-    request_replication_of_many,
-    resync_batch_create,
-)
 from .staff import api_token_create, generate_password, staff_user_create
 
 __all__ = [
@@ -31,8 +26,5 @@ __all__ = [
     "project_create",
     "project_role_create",
     "project_update",
-    "request_replication",
-    "request_replication_of_many",
-    "resync_batch_create",
     "staff_user_create",
 ]

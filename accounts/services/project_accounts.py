@@ -7,14 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from accounts.models import Project, ProjectAccount, ReplicationRun
-from accounts.replication.organizations import lock_organization_platforms
+from accounts import signals
+from accounts.models import Project, ProjectAccount
 from audit.services import record
 from platforms import patterns
 from platforms.models import LandingZone, PlatformInstance
+from platforms.organizations import lock_organization_platforms
 
 from .projects import check_field
-from .replication import request_replication
 
 
 def _account_state(account: ProjectAccount) -> dict:
@@ -165,7 +165,5 @@ def project_account_create(
         after=_account_state(account),
         remark="adopting an existing AWS account" if aws_account_id else "",
     )
-    request_replication(
-        account=account, trigger=ReplicationRun.Trigger.ACCOUNT_CREATED, actor=None
-    )  # fmt: skip
+    signals.replicate([account], signals.ACCOUNT_CREATED)
     return account

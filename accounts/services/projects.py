@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Binding, Customer, Project, ProjectRole, ReplicationRun
+from accounts import signals
+from accounts.models import Binding, Customer, Project, ProjectRole
 from audit.services import record
 from platforms import patterns
 
@@ -18,13 +19,9 @@ def _field_error(field: str, error: ValidationError) -> ValidationError:
     return ValidationError({field: error.messages})
 
 
-def _replicate_project(project: Project, trigger: str) -> None:
-    """Request a run of each of the project's accounts (bindings and tags reach AWS)."""
-    from .replication import request_replication_of_many
-
-    request_replication_of_many(
-        accounts=project.accounts.filter(deleted_at__isnull=True), trigger=trigger, actor=None
-    )
+def _replicate_project(project: Project, reason: str) -> None:
+    """Each of the project's live accounts must reach AWS again (bindings and tags)."""
+    signals.replicate(project.accounts.filter(deleted_at__isnull=True), reason)
 
 
 def check_field(field: str, validator, *args, **kwargs) -> None:
@@ -143,7 +140,7 @@ def project_update(
     if _project_state(project) != before:
         project.save(update_fields=["display_name", "tags"])
         if project.tags != before["tags"]:
-            _replicate_project(project, ReplicationRun.Trigger.PROJECT_CHANGED)
+            _replicate_project(project, signals.PROJECT_CHANGED)
         record(
             actor=actor, action="project.update", object_type="project", object_id=project.pk,
             object_repr=project.full_identifier, before=before, after=_project_state(project),
@@ -208,7 +205,7 @@ def binding_create(
         actor=actor, action="binding.create", object_type="binding", object_id=binding.pk,
         object_repr=f"{user} on {project.full_identifier}", after=_binding_state(binding),
     )  # fmt: skip
-    _replicate_project(project, ReplicationRun.Trigger.BINDINGS_CHANGED)
+    _replicate_project(project, signals.BINDINGS_CHANGED)
     return binding
 
 
@@ -237,7 +234,7 @@ def binding_update(
             object_repr=f"{binding.user} on {binding.project.full_identifier}",
             before=before, after=_binding_state(binding),
         )  # fmt: skip
-        _replicate_project(binding.project, ReplicationRun.Trigger.BINDINGS_CHANGED)
+        _replicate_project(binding.project, signals.BINDINGS_CHANGED)
     return binding
 
 
@@ -251,4 +248,4 @@ def binding_delete(*, binding: Binding, actor: AbstractBaseUser | None) -> None:
         actor=actor, action="binding.delete", object_type="binding", object_id=pk,
         object_repr=f"{before['user']} on {before['project']}", before=before,
     )  # fmt: skip
-    _replicate_project(binding.project, ReplicationRun.Trigger.BINDINGS_CHANGED)
+    _replicate_project(binding.project, signals.BINDINGS_CHANGED)

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import ReplicationRun, ReplicationStep
 from accounts.services import project_account_create
 from audit.models import AuditEvent
 from platforms.models import RoleMapping
+from replication.models import ReplicationRun, ReplicationStep
 
 PERSONAS = ("alice", "bob", "charlie", "dave")
 SECRET_DETAIL = "compared tags: cost-center 41 -> 42"

@@ -318,7 +318,7 @@ def test_a_resync_is_for_operators_and_support(request, persona, status, web, pl
 def test_runs_show_their_steps_and_the_account_links_them(operator_api, web, platform, bob):
     from django.utils import timezone
 
-    from accounts.models import ReplicationRun, ReplicationStep
+    from replication.models import ReplicationRun, ReplicationStep
 
     account = project_account_create(project=web, platform=platform, actor=None)
     run = account.runs.get()

@@ -2,9 +2,10 @@
 
 import pytest
 
-from accounts.models import ProjectAccount, ReplicationBatch, ReplicationRun
+from accounts.models import ProjectAccount
 from accounts.services import project_account_create, project_create
 from audit.models import AuditEvent
+from replication.models import ReplicationBatch, ReplicationRun
 
 
 @pytest.fixture

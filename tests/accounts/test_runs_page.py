@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import ReplicationRun
 from accounts.services import project_account_create, project_create
-from accounts.views.runs import CSV_HEADER
+from replication.models import ReplicationRun
+from replication.views.runs import CSV_HEADER
 
 PERSONAS = ["alice", "bob", "charlie", "dave", None]
 DAY = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)

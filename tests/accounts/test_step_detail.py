@@ -6,9 +6,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ReplicationRun, ReplicationStep
 from accounts.roles import sees_step_detail
 from accounts.services import project_account_create
+from replication.models import ReplicationRun, ReplicationStep
 from tests.accounts.test_api import api_for
 
 DETAIL = "compared 2 tags: cost changed"

@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import ReplicationRun
 from accounts.services import (
     customer_create,
     project_account_create,
@@ -15,6 +14,7 @@ from accounts.services import (
     staff_user_create,
 )
 from audit.models import AuditEvent
+from replication.models import ReplicationRun
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct-horse-battery-staple"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from accounts.models import ReplicationRun
 from accounts.services import customer_create, project_account_create, project_create
+from replication.models import ReplicationRun
 
 pytestmark = pytest.mark.browser
 

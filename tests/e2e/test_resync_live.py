@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import ReplicationRun
 from accounts.roles import SUPPORT
 from accounts.services import staff_user_create
+from replication.models import ReplicationRun
 from tests.replication.conftest import (  # noqa: F401
     _fresh_aws_caches,
     enable,

@@ -1,8 +1,9 @@
 """What the fuzz tests check after each example: which rows exist."""
 
-from accounts.models import Binding, Customer, Project, ProjectAccount, ReplicationRun
+from accounts.models import Binding, Customer, Project, ProjectAccount
 from audit.models import AuditEvent
 from platforms.models import LandingZone, Location, PlatformInstance, RoleMapping
+from replication.models import ReplicationRun
 
 MODELS = (
     Location, PlatformInstance, LandingZone, RoleMapping, Customer, Project, Binding,

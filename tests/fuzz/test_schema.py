@@ -16,8 +16,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from accounts.models import ReplicationRun, ReplicationStep
 from accounts.services import api_token_create
+from replication.models import ReplicationRun, ReplicationStep
 from tests.fuzz.strategies import fuzz_examples
 from tests.fuzz.test_api import world  # noqa: F401
 

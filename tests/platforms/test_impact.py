@@ -2,9 +2,10 @@
 
 import pytest
 
-from accounts.models import ProjectAccount, ReplicationRun
+from accounts.models import ProjectAccount
 from accounts.services import project_account_create, project_create
 from platforms.models import PlatformInstance
+from replication.models import ReplicationRun
 from tests.accounts.conftest import acme  # noqa: F401
 
 from .conftest import SECRETS

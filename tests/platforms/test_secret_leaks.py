@@ -86,8 +86,8 @@ def project_on_platform(platform):
         actor=None,
     )
     account = project_account_create(project=project, platform=platform, actor=None)
-    from accounts.services import resync_batch_create
     from audit.models import AuditEvent
+    from replication.services import resync_batch_create
 
     batch = resync_batch_create(accounts=[account], description="leak test", actor=None)
     # Every kind of object a URL can name, by the parameter spelling the URLconf uses.

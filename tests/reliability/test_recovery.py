@@ -10,10 +10,12 @@ from django.utils import timezone
 from rq.job import Job
 
 import aws
-from accounts.models import ReplicationRun, ReplicationStep
-from accounts.replication import engine
-from accounts.replication.jobs import OVERDUE, QUEUE, schedule_again, sweep_overdue_runs, wake
-from accounts.services import project_create, request_replication
+from accounts.services import project_create
+from replication import engine
+from replication.cron import OVERDUE, sweep_overdue_runs
+from replication.jobs import QUEUE, schedule_again, wake
+from replication.models import ReplicationRun, ReplicationStep
+from replication.services import request_replication
 from tests.replication.conftest import Scheduler, run_to_end
 from tests.replication.test_engine import management
 

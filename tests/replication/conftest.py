@@ -6,8 +6,7 @@ from urllib.parse import unquote
 import pytest
 
 import aws
-from accounts.models import ProjectRole, ReplicationRun
-from accounts.replication import engine
+from accounts.models import ProjectRole
 from accounts.services import (
     binding_create,
     customer_create,
@@ -16,6 +15,8 @@ from accounts.services import (
 )
 from platforms.config_io import parse_record
 from platforms.services import location_create, platform_apply
+from replication import engine
+from replication.models import ReplicationRun
 from sandbox import setup
 from tests.platforms.conftest import DATA
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import ReplicationRun
-from accounts.replication import engine
-from accounts.services import request_replication
+from replication import engine
+from replication.models import ReplicationRun
+from replication.services import request_replication
 
 from .conftest import Scheduler, account_made_outside, run_to_end
 

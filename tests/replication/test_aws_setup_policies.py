@@ -15,8 +15,8 @@ from botocore import xform_name
 from django.conf import settings
 
 import aws
-from accounts.services import request_replication
 from platforms.connection import check_platform
+from replication.services import request_replication
 
 from .conftest import run_to_end
 
@@ -103,7 +103,7 @@ TAG_CALLS = {
     "tag_resource": "organizations:TagResource",
     "untag_resource": "organizations:UntagResource",
 }
-STEP_MODULES = Path(settings.BASE_DIR) / "accounts" / "replication" / "steps"
+STEP_MODULES = Path(settings.BASE_DIR) / "replication" / "steps"
 AWS_CALL = re.compile(r'aws\.(?:call|paginate)\(\s*\w+,\s*"(?P<method>[a-z_]+)"')
 MARKER = re.compile(
     r"^<!-- policy: (?P<name>[a-z-]+) -->\n```json\n(?P<body>.*?)^```$", re.M | re.S

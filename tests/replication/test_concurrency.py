@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connections
 
-from accounts.models import ReplicationRun
-from accounts.services import request_replication
+from replication.models import ReplicationRun
+from replication.services import request_replication
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import ReplicationRun
-from accounts.replication import engine, organizations
-from accounts.replication.steps import organization
 from accounts.services import project_create
 from platforms.models import PlatformInstance
+from replication import creation_gate, engine
+from replication.models import ReplicationRun
+from replication.steps import organization
 
 from .conftest import Scheduler
 
@@ -75,27 +75,27 @@ def test_runs_are_woken_oldest_first_one_per_free_slot(enable, project, sandbox_
         ReplicationRun.objects.filter(pk=run.pk).update(status="waiting", next_attempt_at=later)
         queued.append(run)
     first, second, third = [], [], []
-    assert organizations.start_queued_creations(sandbox_platform.pk, first.append) == 2
+    assert creation_gate.start_queued_creations(sandbox_platform.pk, first.append) == 2
     assert [run.pk for run in first] == [queued[0].pk, queued[1].pk]
     # Two creations ending together: the runs already woken have the two slots.
-    assert organizations.start_queued_creations(sandbox_platform.pk, second.append) == 0
+    assert creation_gate.start_queued_creations(sandbox_platform.pk, second.append) == 0
     # The first woken run starts its creation; the second is running towards the gate.
     queued[0].account.__class__.objects.filter(pk=queued[0].account_id).update(
         create_request_id="car-1"
     )
     ReplicationRun.objects.filter(pk=queued[1].pk).update(status="running")
-    assert organizations.start_queued_creations(sandbox_platform.pk, second.append) == 0
+    assert creation_gate.start_queued_creations(sandbox_platform.pk, second.append) == 0
     # That creation ends: one slot is free, and the third run gets it.
     queued[0].account.__class__.objects.filter(pk=queued[0].account_id).update(
         aws_account_id="111122223333"
     )
-    assert organizations.start_queued_creations(sandbox_platform.pk, third.append) == 1
+    assert creation_gate.start_queued_creations(sandbox_platform.pk, third.append) == 1
     assert [run.pk for run in second + third] == [queued[2].pk]
 
 
 def test_nothing_is_woken_while_the_slots_are_taken(creating_and_queued, one_slot):
     woken = []
-    assert organizations.start_queued_creations(one_slot.pk, woken.append) == 0
+    assert creation_gate.start_queued_creations(one_slot.pk, woken.append) == 0
     assert woken == []
 
 
@@ -138,7 +138,7 @@ def test_a_run_another_worker_has_just_woken_is_not_woken_again(enable, project,
     ahead = timezone.now() + timedelta(seconds=3)
     ReplicationRun.objects.filter(pk=run.pk).update(status="waiting", next_attempt_at=ahead)
     woken = []
-    assert organizations.start_queued_creations(one_slot.pk, woken.append) == 0
+    assert creation_gate.start_queued_creations(one_slot.pk, woken.append) == 0
     assert woken == []
 
 

@@ -2,8 +2,9 @@
 
 import pytest
 
-from accounts.replication.desired import for_account, platform_access, tag
 from accounts.services import project_account_create, project_create
+from platforms.access import platform_access
+from replication.desired import for_account, tag
 from tests.platforms.conftest import ACCESS_KEY, PRIVILEGED_EXTERNAL_ID
 
 

@@ -5,9 +5,10 @@ import json
 import pytest
 
 import aws
-from accounts.models import ProjectAccount, ReplicationRun, ReplicationStep
-from accounts.services import request_replication
+from accounts.models import ProjectAccount
 from platforms.models import PlatformInstance
+from replication.models import ReplicationRun, ReplicationStep
+from replication.services import request_replication
 from sandbox import setup
 
 from .conftest import automation_credentials, run_to_end

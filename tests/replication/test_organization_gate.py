@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from accounts.models import ProjectAccount, ReplicationRun
-from accounts.replication import engine
-from accounts.replication.organizations import organization_platforms
-from accounts.services import project_account_create, project_create, request_replication
+from accounts.models import ProjectAccount
+from accounts.services import project_account_create, project_create
 from platforms.models import PlatformInstance
+from platforms.organizations import organization_platforms
+from replication import engine
+from replication.models import ReplicationRun
+from replication.services import request_replication
 
 from .conftest import Scheduler, run_to_end
 

@@ -5,10 +5,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 import aws
-from accounts.models import ProjectAccount, ReplicationRun
-from accounts.replication import engine
+from accounts.models import ProjectAccount
 from platforms.config_io import parse_record, record_of
 from platforms.services import platform_apply
+from replication import engine
+from replication.models import ReplicationRun
 
 from .conftest import Scheduler, account_made_outside, run_to_end
 from .test_engine import management

@@ -6,10 +6,12 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 import aws
-from accounts.models import ProjectAccount, ReplicationRun
-from accounts.services import project_create, request_replication
+from accounts.models import ProjectAccount
+from accounts.services import project_create
 from platforms.config_io import parse_record, record_of
 from platforms.services import platform_apply
+from replication.models import ReplicationRun
+from replication.services import request_replication
 
 from .conftest import TEMPLATE, run_to_end
 from .test_engine import WRITE_PREFIXES, management, member
@@ -202,7 +204,7 @@ def test_never_more_than_five_creations_in_flight(enable, project, slow_creation
         target = project_create(customer=project.customer, identifier=f"p{number}", actor=None)
         runs.append(enable(target=target)[1])
     most_in_flight = 0
-    from accounts.replication import engine
+    from replication import engine
 
     pending = {run.pk for run in runs}
     for _ in range(40):
@@ -260,8 +262,8 @@ def test_a_changed_template_updates_the_stack_set_once(enable, project, sandbox_
 def test_an_account_queued_for_a_creation_slot_costs_no_aws_call_and_never_gives_up(
     enable, project, slow_creation, sandbox_platform
 ):
-    from accounts.replication import engine
     from platforms.models import PlatformInstance
+    from replication import engine
 
     PlatformInstance.objects.filter(pk=sandbox_platform.pk).update(account_creation_concurrency=1)
     slow_creation["polls"] = 10_000  # the first creation never finishes during this test

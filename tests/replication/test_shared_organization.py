@@ -6,10 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connections
 
-from accounts.models import ProjectAccount, ReplicationRun
-from accounts.replication import engine
+from accounts.models import ProjectAccount
 from accounts.services import project_account_create, project_create
 from platforms.models import PlatformInstance
+from replication import engine
+from replication.models import ReplicationRun
 
 from .conftest import Scheduler, account_made_outside, run_to_end
 

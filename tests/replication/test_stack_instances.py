@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from moto.cloudformation.models import cloudformation_backends
 
-from accounts.models import ReplicationRun
-from accounts.replication import engine
-from accounts.replication.steps.bootstrap import _overrides_to_send
-from accounts.services import project_create, request_replication
+from accounts.services import project_create
+from replication import engine
+from replication.models import ReplicationRun
+from replication.services import request_replication
+from replication.steps.bootstrap import _overrides_to_send
 
 from .conftest import Scheduler, run_to_end
 from .test_engine import WRITE_PREFIXES

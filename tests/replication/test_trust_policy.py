@@ -5,9 +5,9 @@ import json
 import pytest
 
 import aws
-from accounts.replication.desired import SAML_AUDIENCE, SAML_TRUST_SID
-from accounts.replication.steps.member import _trust_with_own_statement
-from accounts.services import request_replication
+from replication.desired import SAML_AUDIENCE, SAML_TRUST_SID
+from replication.services import request_replication
+from replication.steps.member import _trust_with_own_statement
 
 from .conftest import run_to_end
 from .test_engine import WRITE_PREFIXES, member

@@ -6,12 +6,13 @@ import pytest
 from django.utils import timezone
 
 import aws
-from accounts.models import ProjectAccount, ReplicationRun
-from accounts.replication import engine
-from accounts.replication.steps import member
+from accounts.models import ProjectAccount
 from accounts.services import project_account_create
 from platforms.config_io import parse_record, record_of
 from platforms.services import platform_apply
+from replication import engine
+from replication.models import ReplicationRun
+from replication.steps import member
 
 from .conftest import Scheduler, account_made_outside, run_to_end
 from .test_engine import management

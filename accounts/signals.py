@@ -1,0 +1,21 @@
+"""What the accounts app tells the apps above it: these accounts must reach AWS again.
+
+`replication` connects a receiver that requests a run of each account, with the reason as the
+run's trigger (replication.models.ReplicationRun.Trigger takes its values from here).
+"""
+
+from django.dispatch import Signal
+
+# Why accounts want a run.
+ACCOUNT_CREATED = "account_created"
+PROJECT_CHANGED = "project_changed"
+BINDINGS_CHANGED = "bindings_changed"
+
+# Sent inside the service's transaction with `accounts` (an iterable of ProjectAccount),
+# `reason` (one of the above) and `actor` (None: the system).
+accounts_changed = Signal()
+
+
+def replicate(accounts, reason: str, actor=None) -> None:
+    """Tell the apps above that these accounts changed for `reason`."""
+    accounts_changed.send(sender=reason, accounts=accounts, reason=reason, actor=actor)

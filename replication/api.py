@@ -1,0 +1,214 @@
+"""REST endpoints for project accounts (with their runs and re-syncs) and replication runs."""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, Prefetch, Subquery
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from accounts.api import PlatformReferenceField, ProjectReferenceField
+from accounts.models import ProjectAccount
+from accounts.roles import RESYNC_PERMISSION, sees_step_detail
+from meshaws_site.api import RolePermissions, lacks_method
+
+from . import services
+from .models import ReplicationRun, ReplicationStep
+
+
+class ProjectAccountSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-projectaccount-detail")
+    project = ProjectReferenceField()
+    platform = PlatformReferenceField()
+    landing_zone = serializers.CharField(
+        source="landing_zone.identifier", required=False,
+        help_text="landing zone identifier; default: the platform's first enabled one",
+    )  # fmt: skip
+    aws_account_id = serializers.CharField(
+        required=False, allow_null=True,
+        help_text="to adopt an existing AWS account; otherwise filled by replication",
+    )  # fmt: skip
+
+    runs = serializers.SerializerMethodField()
+    last_run = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProjectAccount
+        fields = [
+            "url", "project", "platform", "landing_zone", "aws_account_id",
+            "email", "name", "alias", "status", "runs", "last_run",
+        ]  # fmt: skip
+        read_only_fields = ["email", "name", "alias", "status"]
+
+    def get_runs(self, account: ProjectAccount) -> str:
+        url = reverse("api-replicationrun-list", request=self.context.get("request"))
+        return f"{url}?account={account.pk}"
+
+    def get_last_run(self, account: ProjectAccount) -> str | None:
+        last = getattr(account, "last_run_id", None)
+        if last is None:
+            last = account.runs.order_by("-created_at").values_list("pk", flat=True).first()
+        if last is None:
+            return None
+        return reverse(
+            "api-replicationrun-detail", kwargs={"pk": last}, request=self.context.get("request")
+        )
+
+    def create(self, data):
+        return account_services.project_account_create(
+            project=data["project"], platform=data["platform"],
+            landing_zone=data.get("landing_zone", {}).get("identifier"),
+            aws_account_id=data.get("aws_account_id"), actor=self.context["request"].user,
+        )  # fmt: skip
+
+
+class ProjectAccountFilter(filters.FilterSet):
+    project = filters.CharFilter(method="by_project", help_text="customer.project")
+    platform = filters.CharFilter(method="by_platform", help_text="platform.location")
+    landing_zone = filters.CharFilter(field_name="landing_zone__identifier")
+    status = filters.ChoiceFilter(choices=ProjectAccount.Status.choices)
+
+    class Meta:
+        model = ProjectAccount
+        fields = ["project", "platform", "landing_zone", "status"]
+
+    def by_project(self, queryset, name, value):
+        customer, _, project = value.partition(".")
+        return queryset.filter(project__customer__identifier=customer, project__identifier=project)
+
+    def by_platform(self, queryset, name, value):
+        platform, _, location = value.partition(".")
+        return queryset.filter(
+            platform__identifier=platform, platform__location__identifier=location
+        )
+
+
+class ResyncPermission(BasePermission):
+    """Operators and support staff may request a re-sync (the custom `resync` permission)."""
+
+    def has_permission(self, request, view) -> bool:
+        if lacks_method(request, view):
+            return True
+        return bool(request.user and request.user.has_perm(RESYNC_PERMISSION))
+
+
+class AwsCallSerializer(serializers.Serializer):
+    service = serializers.CharField()
+    operation = serializers.CharField()
+    request_id = serializers.CharField()
+    error_code = serializers.CharField(allow_blank=True)
+
+
+# What operators and auditors see of a step beyond its remark (accounts.roles.sees_step_detail).
+STEP_DETAIL_FIELDS = ("detail", "aws_calls")
+
+
+class ReplicationStepSerializer(serializers.ModelSerializer):
+    started = serializers.DateTimeField(source="started_at")
+    finished = serializers.DateTimeField(source="finished_at")
+    # Not required: left out for support staff, as on the pages.
+    detail = serializers.CharField(
+        required=False, help_text="what the step compared and changed (operators and auditors)"
+    )
+    aws_calls = AwsCallSerializer(
+        many=True, required=False, help_text="the AWS calls the step made (operators and auditors)"
+    )
+
+    class Meta:
+        model = ReplicationStep
+        fields = [
+            "attempt", "name", "status", "started", "finished", "remark", *STEP_DETAIL_FIELDS,
+        ]  # fmt: skip
+
+    def to_representation(self, step: ReplicationStep) -> dict:
+        data = super().to_representation(step)
+        if not sees_step_detail(getattr(self.context.get("request"), "user", None)):
+            for name in STEP_DETAIL_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+class ReplicationRunSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-replicationrun-detail")
+    account = serializers.HyperlinkedRelatedField(
+        view_name="api-projectaccount-detail", read_only=True
+    )
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="null: the system"
+    )
+    created = serializers.DateTimeField(source="created_at")
+    started = serializers.DateTimeField(source="started_at", allow_null=True)
+    finished = serializers.DateTimeField(source="finished_at", allow_null=True)
+    steps = ReplicationStepSerializer(many=True)
+
+    class Meta:
+        model = ReplicationRun
+        fields = [
+            "url", "id", "account", "trigger", "requested_by", "status", "attempt", "created",
+            "started", "finished", "error", "error_step", "error_operation", "error_code", "steps",
+        ]  # fmt: skip
+
+
+class ReplicationRunFilter(filters.FilterSet):
+    account = filters.NumberFilter(field_name="account__id", help_text="project account id")
+    status = filters.ChoiceFilter(choices=ReplicationRun.Status.choices)
+    trigger = filters.ChoiceFilter(choices=ReplicationRun.Trigger.choices)
+
+    class Meta:
+        model = ReplicationRun
+        fields = ["account", "status", "trigger"]
+
+
+class ResyncAccepted(serializers.Serializer):
+    url = serializers.URLField()
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    created = serializers.BooleanField(help_text="false: joined the run in progress")
+
+
+class ProjectAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Project accounts: enabling a project on a platform creates (or adopts) its AWS account."""
+
+    serializer_class = ProjectAccountSerializer
+    permission_classes = [RolePermissions]
+    filterset_class = ProjectAccountFilter
+    queryset = account_selectors.project_accounts().annotate(
+        last_run_id=Subquery(
+            ReplicationRun.objects.filter(account=OuterRef("pk"))
+            .order_by("-created_at")
+            .values("pk")[:1]
+        )
+    )
+
+    @extend_schema(request=None, responses={202: ResyncAccepted})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, ResyncPermission])
+    def resync(self, request, pk=None):
+        """Request a re-sync: the account's run in progress, or a new one (202 either way)."""
+        account = self.get_object()
+        run, created = services.request_replication(
+            account=account, trigger=ReplicationRun.Trigger.RESYNC, actor=request.user
+        )
+        url = reverse("api-replicationrun-detail", kwargs={"pk": run.pk}, request=request)
+        body = {"url": url, "id": str(run.pk), "status": run.status, "created": created}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class ReplicationRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Replication runs, newest first, with their steps and AWS calls."""
+
+    serializer_class = ReplicationRunSerializer
+    permission_classes = [IsAuthenticated, RolePermissions]
+    filterset_class = ReplicationRunFilter
+    queryset = (
+        ReplicationRun.objects.select_related("requested_by")
+        .prefetch_related(
+            Prefetch("steps", queryset=ReplicationStep.objects.order_by("attempt", "position"))
+        )
+        .order_by("-created_at")
+    )

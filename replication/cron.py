@@ -1,0 +1,50 @@
+"""The periodic jobs, for `manage.py rqcron replication.cron` (a `make run` process)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import django_rq
+from django.db.models import Q
+from django.utils import timezone
+from rq import cron
+
+from accounts.selectors import project_accounts
+from replication import jobs
+from replication.models import ReplicationRun
+from replication.services import request_replication
+
+
+def resync_all_accounts() -> int:
+    """Cron job: a daily run of every live account (drift repair); returns how many."""
+    accounts = list(project_accounts())
+    for account in accounts:
+        request_replication(account=account, trigger=ReplicationRun.Trigger.SCHEDULE, actor=None)
+    return len(accounts)
+
+
+# A run due this long ago without having started has lost its job (Redis restarted, a
+# worker died): the sweep queues it again.
+OVERDUE = timedelta(minutes=2)
+
+
+def sweep_overdue_runs() -> int:
+    """Cron job: queue again the runs whose job was lost; returns how many."""
+    now = timezone.now()
+    overdue = ReplicationRun.objects.filter(
+        Q(status=ReplicationRun.Status.PENDING, created_at__lt=now - OVERDUE)
+        | Q(status=ReplicationRun.Status.WAITING, next_attempt_at__lt=now - OVERDUE)
+        | Q(status=ReplicationRun.Status.RUNNING, lease_expires_at__lt=now)
+    )
+    queue = django_rq.get_queue(jobs.QUEUE)
+    count = 0
+    for run in overdue:
+        queue.enqueue(
+            jobs.run_replication, str(run.pk), job_id=f"{run.pk}_sweep_{int(now.timestamp())}"
+        )
+        count += 1
+    return count
+
+
+cron.register(resync_all_accounts, "default", cron="0 3 * * *", name="daily re-sync")
+cron.register(sweep_overdue_runs, "default", interval=120, name="sweep overdue runs")

@@ -1,0 +1,151 @@
+"""The replication history: runs, their steps, and batches of runs.
+
+The tables keep their first names (accounts_replication*): the models moved here from the
+accounts app without moving a row (migration replication 0001).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts import signals as account_signals
+from accounts.models import ProjectAccount
+
+
+class ReplicationRun(models.Model):
+    """One attempt to make AWS match one project account's desired state; never edited by users."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        RUNNING = "running", "running"
+        WAITING = "waiting", "waiting"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+
+    class Trigger(models.TextChoices):
+        ACCOUNT_CREATED = account_signals.ACCOUNT_CREATED, "account created"
+        CONFIGURATION_CHANGED = "configuration_changed", "configuration changed"
+        BINDINGS_CHANGED = account_signals.BINDINGS_CHANGED, "bindings changed"
+        PROJECT_CHANGED = account_signals.PROJECT_CHANGED, "project changed"
+        RESYNC = "resync", "re-sync requested"
+        SCHEDULE = "schedule", "daily schedule"
+        COMMAND = "command", "manage.py replicate"
+
+    ACTIVE = (Status.PENDING, Status.RUNNING, Status.WAITING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(ProjectAccount, on_delete=models.PROTECT, related_name="runs")
+    trigger = models.CharField(max_length=32, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Attempts of this run: transient failures and waits re-run it, each visible in its steps.
+    attempt = models.PositiveIntegerField(default=0)
+    # Attempts that only found the creation gate full: they never count towards giving up.
+    waits_in_line = models.PositiveIntegerField(default=0)
+    # Attempts that waited for AWS or an AVM under the wait's own deadline: not counted either.
+    timed_waits = models.PositiveIntegerField(default=0)
+    # The wait in progress (a step's kind of wait, e.g. "creation") and when the run began it:
+    # its deadline counts from then.
+    wait_kind = models.CharField(max_length=32, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    # When a waiting or retrying run is due again; a sweep re-enqueues overdue ones.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # While running: until when the worker that claimed it may hold it (re-claimed after).
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    error_step = models.CharField(max_length=32, blank=True)
+    error_operation = models.CharField(max_length=64, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        db_table = "accounts_replicationrun"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status__in=["pending", "running", "waiting"]),
+                name="replication_run_one_active_per_account",
+                violation_error_message="the account already has a run in progress",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="run_account_recent"),
+            models.Index(fields=["status", "next_attempt_at"], name="run_status_due"),
+            # The runs page: keyset pages on (created_at, id), alone or after a filter.
+            models.Index(fields=["created_at", "id"], name="run_recent"),
+            models.Index(fields=["status", "created_at"], name="run_status_recent"),
+            models.Index(fields=["trigger", "created_at"], name="run_trigger_recent"),
+            # The dashboard: finished runs per day and each platform's latest failures, read
+            # from the index alone in ranges of finished_at.
+            models.Index(fields=["status", "finished_at"], name="run_status_finished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.id} of {self.account_id} ({self.status})"
+
+    @property
+    def counted_attempts(self) -> int:
+        """Attempts that count towards giving up (waits in line or under a deadline do not)."""
+        return self.attempt - self.waits_in_line - self.timed_waits
+
+
+class ReplicationStep(models.Model):
+    """One step of one attempt of a run: what it found, what it did, the AWS calls it made."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "ok"
+        CHANGED = "changed", "changed"
+        WAITING = "waiting", "waiting"
+        SKIPPED = "skipped", "skipped"
+        WARNING = "warning", "warning"
+        FAILED = "failed", "failed"
+
+    run = models.ForeignKey(ReplicationRun, on_delete=models.CASCADE, related_name="steps")
+    attempt = models.PositiveIntegerField(default=1)
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    remark = models.TextField(blank=True)
+    # For operators and auditors: what was compared, what changed.
+    detail = models.TextField(blank=True)
+    aws_calls = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        db_table = "accounts_replicationstep"
+        ordering = ["run", "attempt", "position"]
+        indexes = [models.Index(fields=["run", "attempt", "position"], name="step_run_order")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.status}"
+
+
+class ReplicationBatch(models.Model):
+    """A re-sync of many accounts at once (a platform's, or a selection), to follow its progress."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    description = models.CharField(max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now)
+    # New runs and the runs in progress it joined: their statuses are the batch's progress.
+    runs = models.ManyToManyField(ReplicationRun, related_name="batches")
+
+    class Meta:
+        db_table = "accounts_replicationbatch"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.description

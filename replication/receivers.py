@@ -1,0 +1,40 @@
+"""Runs asked for by the apps below: a platform or project changed, an account was created."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from accounts.models import ProjectAccount
+from accounts.signals import accounts_changed
+from platforms.signals import platform_change_previewed, platform_changed
+from replication.impact import Impact, impact_of
+from replication.models import ReplicationRun
+from replication.services import request_replication_of_many
+
+
+@receiver(accounts_changed, dispatch_uid="replication-accounts-changed")
+def replicate_changed_accounts(*, accounts, reason: str, actor, **kwargs) -> None:
+    """Request a run of each account, triggered by the change's reason."""
+    request_replication_of_many(
+        accounts=accounts, trigger=ReplicationRun.Trigger(reason), actor=actor
+    )
+
+
+@receiver(platform_change_previewed, dispatch_uid="replication-platform-preview")
+def preview_platform_change(*, platform, before, after, **kwargs) -> Impact | None:
+    """The accounts a platform change would affect, or None if it affects none."""
+    impact = impact_of(platform, before, after)
+    return impact if impact.count else None
+
+
+@receiver(platform_changed, dispatch_uid="replication-platform-changed")
+def replicate_affected_accounts(*, platform, before, after, **kwargs) -> None:
+    """Re-render the affected accounts' names and request a run of exactly those accounts."""
+    impact = impact_of(platform, before, after)
+    for pk, names in impact.new_names.items():
+        ProjectAccount.objects.filter(pk=pk).update(**names)
+    request_replication_of_many(
+        accounts=impact.accounts.values(),
+        trigger=ReplicationRun.Trigger.CONFIGURATION_CHANGED,
+        actor=None,
+    )

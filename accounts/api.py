@@ -23,7 +23,7 @@ from platforms import patterns
 from platforms import selectors as platform_selectors
 from platforms.models import PlatformInstance
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .models import Binding, Customer, Project, ProjectRole
 from .signin import entitlements_for
 
@@ -243,8 +243,6 @@ class BindingViewSet(viewsets.ModelViewSet):
 
 # --- entitlements: what the identity provider puts into a user's SAML assertion ---------------
 
-VIEW_BINDING_PERMISSION = "accounts.view_binding"
-
 
 class CanViewBindings(BasePermission):
     """Operators, support staff and auditors may read who is entitled to what."""
@@ -252,7 +250,7 @@ class CanViewBindings(BasePermission):
     def has_permission(self, request, view) -> bool:
         if lacks_method(request, view):
             return True
-        return bool(request.user and request.user.has_perm(VIEW_BINDING_PERMISSION))
+        return bool(request.user and request.user.has_perm(permissions.VIEW_BINDINGS))
 
 
 class EntitlementSerializer(serializers.Serializer):

@@ -14,6 +14,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
+from accounts.permissions import RESYNC_APP, RESYNC_CODENAME, RESYNC_MODEL
+from audit.permissions import EXPORT_AUDIT_EVENTS
+
 OPERATOR, SUPPORT, AUDITOR = "operator", "support", "auditor"
 GROUP_OF_ROLE = {OPERATOR: "operators", SUPPORT: "support", AUDITOR: "auditors"}
 ROLE_OF_GROUP = {group: role for role, group in GROUP_OF_ROLE.items()}
@@ -24,13 +27,9 @@ CONFIGURATION_APPS = ("platforms", "accounts")
 # (a re-sync is requested through the `resync` permission, never by adding a run).
 HISTORY_APPS = ("replication", "audit")
 
-# "Re-sync" lives on the project account (NetBox's `sync` pattern). The migration creates it
-# ahead of the model; when ProjectAccount declares it in Meta.permissions, Django finds this
-# content type and permission and reuses them.
-RESYNC_APP, RESYNC_MODEL, RESYNC_CODENAME = "accounts", "projectaccount", "resync"
-RESYNC_PERMISSION = f"{RESYNC_APP}.{RESYNC_CODENAME}"
+# The migration creates "re-sync" ahead of the model; when ProjectAccount declares it in
+# Meta.permissions, Django finds this content type and permission and reuses them.
 RESYNC_NAME = "Can request a re-sync of project accounts"
-EXPORT_AUDIT_PERMISSION = "audit.export_auditevent"
 
 
 def ensure_resync_permission(content_type_model=ContentType, permission_model=Permission):
@@ -54,7 +53,8 @@ def role_permissions(role: str):
     viewing = Q(codename__startswith="view_")
     viewing_everything = viewing & Q(content_type__app_label__in=CONFIGURATION_APPS + HISTORY_APPS)
     resync = Q(content_type__app_label=RESYNC_APP, codename=RESYNC_CODENAME)
-    export_audit = Q(content_type__app_label="audit", codename="export_auditevent")
+    audit_app, export_codename = EXPORT_AUDIT_EVENTS.split(".")
+    export_audit = Q(content_type__app_label=audit_app, codename=export_codename)
     if role == OPERATOR:
         return _permissions(in_configuration | viewing_everything | resync | export_audit)
     if role == SUPPORT:

@@ -62,41 +62,6 @@ def project_bindings(project: Project) -> QuerySet[Binding]:
     return project.bindings.select_related("role").order_by("role__rank", "user")
 
 
-ACCOUNT_FILTERS = ("customer", "project", "platform", "landing_zone", "status", "q")
-
-
-def filtered_project_accounts(params) -> QuerySet[ProjectAccount]:
-    """Live accounts narrowed by the accounts list's filters (identifiers and a text search)."""
-    accounts = project_accounts()
-    customer = params.get("customer", "").strip()
-    if customer:
-        accounts = accounts.filter(project__customer__identifier=customer)
-    project = params.get("project", "").strip()
-    if project:
-        accounts = accounts.filter(project__identifier=project)
-    platform = params.get("platform", "").strip()
-    if platform:
-        identifier, _, location = platform.partition(".")
-        accounts = accounts.filter(
-            platform__identifier=identifier, platform__location__identifier=location
-        )
-    landing_zone = params.get("landing_zone", "").strip()
-    if landing_zone:
-        accounts = accounts.filter(landing_zone__identifier=landing_zone)
-    status = params.get("status", "").strip()
-    if status:
-        accounts = accounts.filter(status=status)
-    text = params.get("q", "").strip()
-    if text:
-        accounts = accounts.filter(
-            Q(email__icontains=text)
-            | Q(alias__icontains=text)
-            | Q(aws_account_id__icontains=text)
-            | Q(name__icontains=text)
-        )
-    return accounts
-
-
 def status_totals(accounts: QuerySet[ProjectAccount]) -> dict[str, int]:
     """How many of `accounts` are in each status (one query), every status present."""
     counted = dict(

@@ -1,13 +1,11 @@
-"""Reads of the audit log: filtered events, and what one event changed, field by field."""
+"""Reads of the audit log: the list's columns, and what one event changed, field by field
+(the list's filters are audit.filters)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-
-from django.db.models import QuerySet
 
 from .models import AuditEvent
 
@@ -18,32 +16,6 @@ LIST_COLUMNS = (
 # Keys that name the items of a list of records (landing zones, role mappings), so that a diff
 # says `landingZones[sandbox].disabled` instead of an index that shifts when one is removed.
 ITEM_KEYS = ("identifier", "mapKey", "name")
-
-
-def audit_events(
-    *,
-    actor: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    action: str = "",
-    created_from: datetime | None = None,
-    created_before: datetime | None = None,
-) -> QuerySet[AuditEvent]:
-    """Events matching every filter given (exact values; the indexes serve each of them)."""
-    events = AuditEvent.objects.all()
-    if actor:
-        events = events.filter(actor_name=actor)
-    if object_type:
-        events = events.filter(object_type=object_type)
-    if object_id:
-        events = events.filter(object_id=object_id)
-    if action:
-        events = events.filter(action=action)
-    if created_from is not None:
-        events = events.filter(created_at__gte=created_from)
-    if created_before is not None:
-        events = events.filter(created_at__lt=created_before)
-    return events.order_by("-created_at", "-id")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Writing the audit log. Services call `record` inside their own transaction."""
+"""Writing the audit log. Services call `audit_event_create` inside their own transaction."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .models import AuditEvent
 SYSTEM_ACTOR = "system"
 
 
-def record(
+def audit_event_create(
     *,
     actor: AbstractBaseUser | None,
     action: str,

@@ -6,11 +6,11 @@ Everything else calls `aws.call(...)`, `aws.assumed_role(...)`, and sees failure
 `aws.AwsError`.
 
 The names here are re-exports: a test that replaces a function the package itself calls
-patches the module that defines and calls it (`aws.capture.record_call`,
+patches the module that defines and calls it (`aws.capture.capture_call`,
 `aws.roles.assume_role` as `assumed_role` calls it, `aws.roles.CREDENTIALS_REFRESH_MARGIN`).
 """
 
-from .capture import AwsCall, recording
+from .capture import AwsCall, capturing
 from .clients import call, client, paginate, shared_session
 from .constants import ORGANIZATIONS_REGION, known_regions
 from .credentials import Credentials, default_chain_credentials, default_chain_method
@@ -46,7 +46,7 @@ __all__ = [
     "forget_credentials",
     "known_regions",
     "paginate",
-    "recording",
+    "capturing",
     "shared_session",
     "web_identity_credentials",
 ]

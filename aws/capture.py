@@ -1,4 +1,4 @@
-"""Call capture: every AWS call made inside `recording()` is noted (operation, request id, time)."""
+"""Call capture: every AWS call made inside `capturing()` is noted (operation, request id, time)."""
 
 from __future__ import annotations
 
@@ -34,25 +34,25 @@ class AwsCall:
         }
 
 
-_recording: contextvars.ContextVar[list[AwsCall] | None] = contextvars.ContextVar(
+_capturing: contextvars.ContextVar[list[AwsCall] | None] = contextvars.ContextVar(
     "meshaws_aws_calls", default=None
 )
 
 
 @contextmanager
-def recording() -> Iterator[list[AwsCall]]:
+def capturing() -> Iterator[list[AwsCall]]:
     """Collect every AWS call made inside the block (by this thread) into the yielded list."""
     calls: list[AwsCall] = []
-    token = _recording.set(calls)
+    token = _capturing.set(calls)
     try:
         yield calls
     finally:
-        _recording.reset(token)
+        _capturing.reset(token)
 
 
-def record_call(call: AwsCall) -> None:
-    """Add a finished call to the current recording, if any."""
-    calls = _recording.get()
+def capture_call(call: AwsCall) -> None:
+    """Add a finished call to the current capture, if any."""
+    calls = _capturing.get()
     if calls is not None:
         calls.append(call)
 
@@ -63,7 +63,7 @@ def _request_id(response: dict[str, Any]) -> str:
 
 
 @contextmanager
-def recorded(aws_client: Any, operation: str) -> Iterator[dict[str, Any]]:
+def captured(aws_client: Any, operation: str) -> Iterator[dict[str, Any]]:
     """Time the call in the block and record it; the block puts the response in `outcome`.
 
     Failures leave the block as `AwsError`; `outcome["no_call"]` set means nothing was sent.
@@ -84,7 +84,7 @@ def recorded(aws_client: Any, operation: str) -> Iterator[dict[str, Any]]:
         raise
     finally:
         if not outcome.get("no_call"):
-            record_call(
+            capture_call(
                 AwsCall(
                     service=aws_client.meta.service_model.service_name,
                     operation=operation,

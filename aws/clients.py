@@ -1,4 +1,4 @@
-"""Clients: one boto3 Session per process, cached clients, and `call`/`paginate`, recorded.
+"""Clients: one boto3 Session per process, cached clients, and `call`/`paginate`, captured.
 
 Everything else in meshaws sees AWS failures only as `AwsError`, never as botocore exceptions.
 """
@@ -14,7 +14,7 @@ import boto3
 import botocore
 import botocore.config
 
-from .capture import recorded
+from .capture import captured
 from .credentials import Credentials
 
 RETRY_CONFIG = botocore.config.Config(
@@ -104,20 +104,20 @@ def _operation(aws_client: Any, method: str) -> str:
 
 
 def call(aws_client: Any, method: str, **params: Any) -> dict[str, Any]:
-    """Call `aws_client.<method>(**params)`, recorded; failures raise `AwsError`."""
+    """Call `aws_client.<method>(**params)`, captured; failures raise `AwsError`."""
     function: Callable[..., dict[str, Any]] = getattr(aws_client, method)
-    with recorded(aws_client, _operation(aws_client, method)) as outcome:
+    with captured(aws_client, _operation(aws_client, method)) as outcome:
         outcome["response"] = function(**params)
     return outcome["response"]
 
 
 def paginate(aws_client: Any, method: str, result_key: str, **params: Any) -> Iterator[Any]:
-    """Every item under `result_key` on every page of `method`, each page recorded."""
+    """Every item under `result_key` on every page of `method`, each page captured."""
     operation = _operation(aws_client, method)
     pages = aws_client.get_paginator(method).paginate(**params)
     iterator = iter(pages)
     while True:
-        with recorded(aws_client, operation) as outcome:
+        with captured(aws_client, operation) as outcome:
             try:
                 page = next(iterator)
             except StopIteration:

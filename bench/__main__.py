@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     common.create_database(environment.database_url)
     try:
         common.setup_django(environment)
-        from . import history, resync, vending, web
+        from . import history, history_data, resync, vending, web
 
         if "vending" in selected:
             vending.run(environment, options)
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
         if large is not None:
             history.report(
                 history.measure(
-                    large, small_scale=history.SMALL_SCALE, repeat=options.repeat,
+                    large, small_scale=history_data.SMALL_SCALE, repeat=options.repeat,
                     database_url=environment.database_url,
                 )
             )  # fmt: skip

@@ -36,7 +36,7 @@ def _session_cookie() -> str:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from .history import AUDITOR
+    from .history_data import AUDITOR
 
     client = Client()
     client.force_login(get_user_model().objects.get(username=AUDITOR))
@@ -65,10 +65,10 @@ def run(environment: common.BenchEnvironment, options) -> dict:
 
     from accounts.models import ProjectAccount
 
-    from . import history
+    from . import history_data
 
     if not ProjectAccount.objects.exists():
-        history.generate(options.scale)
+        history_data.generate(options.scale)
     first, last = (
         ProjectAccount.objects.order_by("pk").values_list("pk", flat=True).first(),
         ProjectAccount.objects.order_by("-pk").values_list("pk", flat=True).first(),

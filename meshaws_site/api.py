@@ -12,7 +12,7 @@ from django_filters import rest_framework as filters
 from django_filters.utils import get_model_field
 from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError, ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 
@@ -101,6 +101,19 @@ class Pages(PageNumberPagination):
     max_page_size = 500
 
 
+class HistoryPages(CursorPagination):
+    """`?cursor=…&page_size=M` (default 50, at most 500), newest first: a history list's rows
+    by `created_at`, the id breaking ties, so that no page skips or repeats a row however many
+    rows come in meanwhile (and no page costs an OFFSET)."""
+
+    ordering = ("-created_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    cursor_query_description = "where the page starts: the cursor in a `next` or `previous` link"
+    page_size_query_description = "rows per page (default 50, at most 500)"
+
+
 def _integer_column_range(field: models.Field | None) -> tuple[int, int] | None:
     """The values the database can compare with `field` if it is an integer column, else None."""
     while field is not None and field.is_relation:
@@ -125,6 +138,16 @@ def bound_integer_filters(filterset: filters.FilterSet) -> None:
         filter_._field = forms.IntegerField(
             required=False, min_value=bounds[0], max_value=bounds[1], label=filter_.label or name
         )
+
+
+def bound_filters(
+    filterset_class: type[filters.FilterSet], params, queryset: models.QuerySet
+) -> filters.FilterSet:
+    """A list's FilterSet bound to a page's query, checked as the API checks it (the backend
+    below): a page and the API answer the same parameters with the same rows or errors."""
+    filterset = filterset_class(params, queryset=queryset)
+    bound_integer_filters(filterset)
+    return filterset
 
 
 class FilterBackend(filters.DjangoFilterBackend):

@@ -1,4 +1,5 @@
-"""What the history pages (runs, audit log) share: keyset pagination and the date filter.
+"""What the history lists (runs, audit log) share: keyset pages, the date filters, the streamed
+CSV export, and the one declaration that makes a list's page and export views from its FilterSet.
 
 Keyset pagination on (created_at, id), newest first: OFFSET makes the database walk past
 every skipped row, so page 20,000 of the run history would scan a million rows; a cursor
@@ -9,15 +10,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+import csv
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import django_filters
 from django import forms
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import QueryDict
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from .api import bound_filters
 
 OLDER, NEWER = "after", "before"
 
@@ -92,38 +102,162 @@ def keyset_page(queryset: QuerySet, params: QueryDict, *, size: int) -> KeysetPa
     return KeysetPage(rows, older, newer)
 
 
-class DateRangeForm(forms.Form):
-    """Filters with a "created from / to" pair of dates (whole days, both included)."""
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+DATE_FILTERS = ("created_from", "created_to")
 
-    created_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    created_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+class DateRangeForm(forms.Form):
+    """The form of a history list's filters: the "created from / to" days in order, shown last."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields([name for name in self.fields if name not in DATE_FILTERS])
 
     def clean(self):
         data = super().clean()
         start, end = data.get("created_from"), data.get("created_to")
+        # On the end date, so that the API's 400 names a parameter, as it does for any filter.
         if start and end and start > end:
-            raise ValidationError("the start date is after the end date")
-        if end == date.max:
+            self.add_error("created_to", "the start date is after the end date")
+        elif end == date.max:
             self.add_error("created_to", "too far in the future")
         return data
 
-    def filter_query(self) -> str:
-        """The filters given, as a query string without the page cursor (for export links)."""
-        given = self.data.copy()
-        for name in list(given):
-            if name not in self.fields or not given.get(name):
-                given.pop(name)
-        return given.urlencode()
 
-    def created_range(self) -> dict[str, datetime | None]:
-        """The cleaned dates as `created_from` and (exclusive) `created_before` times."""
-        start, end = self.cleaned_data.get("created_from"), self.cleaned_data.get("created_to")
-        return {
-            "created_from": _day_start(start) if start else None,
-            "created_before": _day_start(end + timedelta(days=1)) if end else None,
-        }
+class HistoryFilterSet(django_filters.FilterSet):
+    """Filters of a history list: whole days of `created_at` in the site's time zone, both
+    included; a subclass adds its own filters and extends `Meta` (which carries the form)."""
+
+    created_from = django_filters.DateFilter(
+        method="created_on_or_after", label="Created from", widget=DATE_INPUT,
+        help_text="first day (YYYY-MM-DD), included",
+    )  # fmt: skip
+    created_to = django_filters.DateFilter(
+        method="created_up_to", label="Created to", widget=DATE_INPUT,
+        help_text="last day (YYYY-MM-DD), included",
+    )  # fmt: skip
+
+    class Meta:
+        form = DateRangeForm
+
+    def created_on_or_after(self, queryset, name, value):
+        """Rows created on the day `value` or later."""
+        return queryset.filter(created_at__gte=_day_start(value))
+
+    def created_up_to(self, queryset, name, value):
+        """Rows created on the day `value` or earlier."""
+        return queryset.filter(created_at__lt=_day_start(value + timedelta(days=1)))
 
 
-def _day_start(day) -> datetime:
+def _day_start(day: date) -> datetime:
     # Whole days in the site's time zone; comparing times (not `__date`) keeps the index usable.
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filter_query(form: forms.Form) -> str:
+    """The filters given, as a query string without the page cursor (for export links)."""
+    given = form.data.copy()
+    for name in list(given):
+        if name not in form.fields or not given.get(name):
+            given.pop(name)
+    return given.urlencode()
+
+
+# --- the CSV export ---------------------------------------------------------------------------
+
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_cell(value) -> str:
+    """`value` as CSV text: JSON for structures, ISO 8601 for times, formulas defused."""
+    if isinstance(value, dict | list):
+        value = json.dumps(value, sort_keys=True)
+    elif isinstance(value, datetime):
+        value = value.isoformat()
+    text = "" if value is None else str(value)
+    if text[:1] in FORMULA_STARTS:
+        text = "'" + text
+    return text
+
+
+def csv_response(
+    name: str, header: Sequence[str], rows: Iterable[Sequence]
+) -> StreamingHttpResponse:
+    """A CSV download named `meshaws-<name>-<time>.csv`, written while `rows` is iterated."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([csv_cell(value) for value in row])
+
+    filename = f"meshaws-{name}-{timezone.now():%Y%m%d-%H%M%S}.csv"
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- one list, two views ----------------------------------------------------------------------
+
+
+class HistoryList:
+    """A history list declared once: its FilterSet filters both the keyset page (`page`) and the
+    CSV export (`export`), so that a parameter means the same rows in both (and in the API that
+    uses the same FilterSet)."""
+
+    def __init__(
+        self,
+        *,
+        filterset: type[django_filters.FilterSet],
+        rows: Callable[[], QuerySet],
+        template: str,
+        permission: str,
+        export_permission: str,
+        csv_name: str,
+        csv_header: Sequence[str],
+        csv_fields: Sequence[str],
+        csv_rows: Callable[[Iterable[tuple]], Iterable[Sequence]] = iter,
+        page_columns: Sequence[str] = (),
+        page_context: Callable[[KeysetPage], dict] | None = None,
+        page_size: int = 50,
+    ):
+        self.filterset, self.rows, self.template = filterset, rows, template
+        self.csv_name, self.csv_header = csv_name, csv_header
+        self.csv_fields, self.csv_rows = csv_fields, csv_rows
+        self.page_columns, self.page_size = page_columns, page_size
+        self.page_context = page_context or (lambda page: {})
+        self.page = permission_required(permission, raise_exception=True)(require_GET(self._page))
+        self.export = permission_required(export_permission, raise_exception=True)(
+            require_GET(self._export)
+        )
+
+    def _page(self, request) -> HttpResponse:
+        """The filtered rows, newest first, one keyset page at a time (400 for bad filters)."""
+        filters = bound_filters(self.filterset, request.GET, self.rows())
+        if not filters.is_valid():
+            context = {"form": filters.form, "page": None}
+            return render(request, self.template, context, status=400)
+        rows = filters.qs.only(*self.page_columns) if self.page_columns else filters.qs
+        page = keyset_page(rows, request.GET, size=self.page_size)
+        context = {"form": filters.form, "page": page, "export_query": filter_query(filters.form)}
+        return render(request, self.template, context | self.page_context(page))
+
+    def _export(self, request) -> HttpResponse:
+        """The filtered rows as CSV, read as plain tuples in chunks while the response streams."""
+        filters = bound_filters(self.filterset, request.GET, self.rows())
+        if not filters.is_valid():
+            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in filters.errors.items())
+            return HttpResponseBadRequest(
+                "invalid filters: " + problems, content_type="text/plain; charset=utf-8"
+            )
+        rows = filters.qs.order_by("-created_at", "-pk").values_list(*self.csv_fields)
+        rows = rows.iterator(chunk_size=2000)
+        return csv_response(self.csv_name, self.csv_header, self.csv_rows(rows))

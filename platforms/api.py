@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import Http404
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.reverse import reverse
@@ -47,9 +46,12 @@ class LocationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-@extend_schema_field(OpenApiTypes.OBJECT)
+@extend_schema_field(config_io.PlatformConfig)
 class RecordField(serializers.JSONField):
-    """The platform record, keys as in platform files; secrets read back as fingerprints."""
+    """The platform record, keys as in platform files; secrets read back as fingerprints.
+
+    Written as given: config_io.parse_record judges it in validate(), with the stored record.
+    """
 
     def __init__(self, **kwargs):
         super().__init__(source="*", **kwargs)

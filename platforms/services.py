@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from audit.services import record as audit
+from audit.services import audit_event_create
 
 from . import patterns, secrets, signals
 from .config_io import (
@@ -57,7 +57,7 @@ def location_create(
     location = Location.objects.create(
         identifier=identifier, display_name=display_name or identifier
     )
-    audit(
+    audit_event_create(
         actor=actor,
         action="location.create",
         object_type="location",
@@ -169,7 +169,7 @@ def platform_apply(
     _apply_landing_zones(platform, record)
 
     after = record_of(platform)
-    audit(
+    audit_event_create(
         actor=actor,
         action="platform.create" if created else "platform.update",
         object_type="platform",
@@ -229,7 +229,7 @@ def platform_delete(
             f"platform {identifier} cannot be deleted: "
             f"{len(error.protected_objects)} project account(s) use it"
         ) from None
-    audit(
+    audit_event_create(
         actor=actor,
         action="platform.delete",
         object_type="platform",
@@ -264,7 +264,7 @@ def platforms_rotate_secrets(*, actor: AbstractBaseUser | None) -> int:
                 update_fields=[f"{name}_{part}" for name in SECRET_NAMES
                                for part in ("ciphertext", "fingerprint")]
             )  # fmt: skip
-        audit(
+        audit_event_create(
             actor=actor,
             action="secrets.rotate",
             object_type="platform",

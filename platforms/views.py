@@ -11,6 +11,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from platforms import permissions as platform_permissions
+
 from . import config_io, connection, patterns, secrets, selectors, services, signals
 from .forms import SECRET_FIELDS, PlatformEditor, initial_from_record, region_choices
 from .importing import ImportRefused, export_platform_json, import_platform_text
@@ -28,7 +30,7 @@ def _platform_or_404(location: str, platform: str) -> PlatformInstance:
     return found
 
 
-@permission_required("platforms.view_platforminstance", raise_exception=True)
+@permission_required(platform_permissions.VIEW_PLATFORMS, raise_exception=True)
 def platform_list(request):
     """Every platform, by location."""
     return render(
@@ -38,13 +40,13 @@ def platform_list(request):
     )
 
 
-@permission_required("platforms.view_location", raise_exception=True)
+@permission_required(platform_permissions.VIEW_LOCATIONS, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def location_list(request):
     """Every location, and (operators) a form to add one."""
     errors = {}
     if request.method == "POST":
-        if not request.user.has_perm("platforms.add_location"):
+        if not request.user.has_perm(platform_permissions.ADD_LOCATION):
             return HttpResponse("operators only", status=403)
         try:
             location = services.location_create(
@@ -65,7 +67,7 @@ def location_list(request):
     )
 
 
-@permission_required("platforms.view_platforminstance", raise_exception=True)
+@permission_required(platform_permissions.VIEW_PLATFORMS, raise_exception=True)
 def platform_detail(request, location: str, platform: str):
     """One platform, grouped like the record."""
     instance = _platform_or_404(location, platform)
@@ -148,7 +150,7 @@ def _save(request, editor: PlatformEditor, platform: PlatformInstance | None):
     )  # fmt: skip
 
 
-@permission_required("platforms.add_platforminstance", raise_exception=True)
+@permission_required(platform_permissions.ADD_PLATFORM, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def platform_create(request):
     """Create a platform with its role mappings and landing zones."""
@@ -199,7 +201,7 @@ def _unsealed(data):
     return data
 
 
-@permission_required("platforms.change_platforminstance", raise_exception=True)
+@permission_required(platform_permissions.CHANGE_PLATFORM, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def platform_edit(request, location: str, platform: str):
     """Edit a platform; empty secret fields keep the stored secrets."""
@@ -214,7 +216,7 @@ def platform_edit(request, location: str, platform: str):
     return _editor_page(request, PlatformEditor(platform=instance, initial=initial), instance)
 
 
-@permission_required("platforms.delete_platforminstance", raise_exception=True)
+@permission_required(platform_permissions.DELETE_PLATFORM, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def platform_delete(request, location: str, platform: str):
     """Confirm, then delete a platform no project account uses."""
@@ -232,7 +234,7 @@ def platform_delete(request, location: str, platform: str):
     return render(request, "platforms/platforminstance_confirm_delete.html", {"platform": instance})
 
 
-@permission_required("platforms.view_platforminstance", raise_exception=True)
+@permission_required(platform_permissions.VIEW_PLATFORMS, raise_exception=True)
 @require_GET
 def platform_export(request, location: str, platform: str):
     """Download the platform's record as JSON (secrets as fingerprints only)."""
@@ -243,7 +245,7 @@ def platform_export(request, location: str, platform: str):
     return response
 
 
-@permission_required("platforms.add_platforminstance", raise_exception=True)
+@permission_required(platform_permissions.ADD_PLATFORM, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def platform_import(request):
     """Upload a platform file (JSON or Dhall): the same import as `manage.py import_platform`."""
@@ -286,7 +288,7 @@ def platform_import(request):
     )
 
 
-@permission_required("platforms.view_platforminstance", raise_exception=True)
+@permission_required(platform_permissions.VIEW_PLATFORMS, raise_exception=True)
 @require_GET
 def pattern_preview(request):
     """htmx partial: example and worst-case renderings of the e-mail and alias patterns."""
@@ -328,7 +330,7 @@ def pattern_preview(request):
     )
 
 
-@permission_required("platforms.change_platforminstance", raise_exception=True)
+@permission_required(platform_permissions.CHANGE_PLATFORM, raise_exception=True)
 @require_POST
 def platform_check(request, location: str, platform: str):
     """Run the connection check: the table (htmx) or a page with it (without JavaScript)."""

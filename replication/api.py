@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import OuterRef, Prefetch, Subquery
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,11 +13,14 @@ from rest_framework.reverse import reverse
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.api import PlatformReferenceField, ProjectReferenceField
+from accounts.filters import ProjectAccountFilter
 from accounts.models import ProjectAccount
-from accounts.roles import RESYNC_PERMISSION, sees_step_detail
-from meshaws_site.api import RolePermissions, lacks_method
+from accounts.permissions import RESYNC
+from accounts.roles import sees_step_detail
+from meshaws_site.api import HistoryPages, RolePermissions, lacks_method
 
 from . import services
+from .filters import ReplicationRunFilter
 from .models import ReplicationRun, ReplicationStep
 
 
@@ -68,34 +70,13 @@ class ProjectAccountSerializer(serializers.ModelSerializer):
         )  # fmt: skip
 
 
-class ProjectAccountFilter(filters.FilterSet):
-    project = filters.CharFilter(method="by_project", help_text="customer.project")
-    platform = filters.CharFilter(method="by_platform", help_text="platform.location")
-    landing_zone = filters.CharFilter(field_name="landing_zone__identifier")
-    status = filters.ChoiceFilter(choices=ProjectAccount.Status.choices)
-
-    class Meta:
-        model = ProjectAccount
-        fields = ["project", "platform", "landing_zone", "status"]
-
-    def by_project(self, queryset, name, value):
-        customer, _, project = value.partition(".")
-        return queryset.filter(project__customer__identifier=customer, project__identifier=project)
-
-    def by_platform(self, queryset, name, value):
-        platform, _, location = value.partition(".")
-        return queryset.filter(
-            platform__identifier=platform, platform__location__identifier=location
-        )
-
-
 class ResyncPermission(BasePermission):
     """Operators and support staff may request a re-sync (the custom `resync` permission)."""
 
     def has_permission(self, request, view) -> bool:
         if lacks_method(request, view):
             return True
-        return bool(request.user and request.user.has_perm(RESYNC_PERMISSION))
+        return bool(request.user and request.user.has_perm(RESYNC))
 
 
 class AwsCallSerializer(serializers.Serializer):
@@ -155,16 +136,6 @@ class ReplicationRunSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ReplicationRunFilter(filters.FilterSet):
-    account = filters.NumberFilter(field_name="account__id", help_text="project account id")
-    status = filters.ChoiceFilter(choices=ReplicationRun.Status.choices)
-    trigger = filters.ChoiceFilter(choices=ReplicationRun.Trigger.choices)
-
-    class Meta:
-        model = ReplicationRun
-        fields = ["account", "status", "trigger"]
-
-
 class ResyncAccepted(serializers.Serializer):
     url = serializers.URLField()
     id = serializers.UUIDField()
@@ -205,6 +176,7 @@ class ReplicationRunViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ReplicationRunSerializer
     permission_classes = [IsAuthenticated, RolePermissions]
     filterset_class = ReplicationRunFilter
+    pagination_class = HistoryPages
     queryset = (
         ReplicationRun.objects.select_related("requested_by")
         .prefetch_related(

@@ -8,14 +8,16 @@ accountCreationConcurrency among them is its limit. The protocol:
    CreateAccount was called (`create_request_id` set) and whose creation has not ended
    (`aws_account_id` still empty). The database is the only counter: nothing to leak when a
    worker dies.
-2. **Checking and taking a slot.** The `account` step first checks the gate without locks
-   (`creations_in_flight`), so a queued account costs no AWS call. To create, it locks the rows of
-   the organization's platforms in pk order (`platforms.organizations.lock_organization_platforms`),
-   checks the gate again, calls CreateAccount and stores the request id before the locks are
-   released: two workers, on one platform or two of one organization, take turns.
-3. **Queued runs.** A run that finds the gate full waits *in line* (`StepWaiting(queued=True)`):
-   it is parked with a re-check in `QUEUED_RECHECK` (only a safety net) and the wait never
-   counts towards giving up (`ReplicationRun.waits_in_line`).
+2. **Checking and taking a slot.** The `account` step (`steps/creation.py`) first checks the
+   gate without locks (`creations_in_flight`), so a queued account costs no AWS call. To
+   create, it locks the rows of the organization's platforms in pk order
+   (`platforms.organizations.lock_organization_platforms`), checks the gate again, calls
+   CreateAccount and stores the request id before the locks are released: two workers, on one
+   platform or two of one organization, take turns.
+3. **Queued runs.** A run that finds the gate full waits *in line* (`StepWaiting(queued=True)`,
+   which the engine turns into a `Waiting(in_line=True)` outcome): it is parked with a re-check
+   in `QUEUED_RECHECK` (only a safety net) and the wait never counts towards giving up
+   (`ReplicationRun.waits_in_line`).
 4. **Waking.** When a creation ends (or a queued run has just parked, in case a slot freed
    meanwhile) the engine calls `start_queued_creations`, which wakes the oldest queued runs,
    one per free slot. Runs already on their way to the gate count as taking a slot first:

@@ -1,4 +1,4 @@
-"""Runs one replication run: claim it, run the steps, record each, decide wait/retry/fail."""
+"""Runs one replication run: claim it, call each step, act on each step's outcome in one place."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import contextvars
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from replication.models import ReplicationRun, ReplicationStep
 
 from .creation_gate import start_queued_creations
 from .desired import for_account
+from .outcomes import Done, Failed, Outcome, Retry, Waiting
 from .steps import STEPS, RunContext, StepFailed, StepResult, StepWaiting
 
 logger = logging.getLogger(__name__)
@@ -70,22 +72,198 @@ def claim(run_id, expected_attempt: int | None = None) -> ReplicationRun | None:
     return run
 
 
-def _record(
-    run: ReplicationRun, position: int, name: str, started, calls, status, remark, detail=""
-):
+def execute(
+    run_id,
+    *,
+    schedule: Callable[[ReplicationRun, timedelta], None],
+    wake: Callable[[ReplicationRun], None] | None = None,
+    expected_attempt: int | None = None,
+    hand_off: bool = False,
+) -> str | None:
+    """Run the steps of `run_id` once; returns the run's status afterwards, None if not claimed.
+
+    `schedule(run, delay)` enqueues the same run again (the job layer passes enqueue_in);
+    `wake(run)` queues a waiting run now (used to start queued creations when one ends);
+    with `hand_off`, the first queued run a finished creation wakes runs in this call.
+    """
+    run = claim(run_id, expected_attempt)
+    if run is None:
+        return None
+    account = run.account
+    _set_account_status(run, ProjectAccount.Status.IN_PROGRESS)
+    context = RunContext(
+        account=account, desired=for_account(account), access=platform_access(account.platform),
+        attempt=run.attempt, wait_kind=run.wait_kind, waiting_since=run.waiting_since,
+    )  # fmt: skip
+    for position, (name, step) in enumerate(STEPS, start=1):
+        status = _take_step(
+            run, context, position, name, step, schedule=schedule, wake=wake, hand_off=hand_off
+        )
+        if status is not None:
+            return status
+    _finish(run, ReplicationRun.Status.SUCCEEDED)
+    return ReplicationRun.Status.SUCCEEDED
+
+
+@dataclass(frozen=True)
+class StepCall:
+    """One step's call in this attempt: its place, its name, when it began, its AWS calls."""
+
+    position: int
+    name: str
+    started: datetime
+    calls: list[aws.AwsCall]
+
+
+def _take_step(
+    run: ReplicationRun, context: RunContext, position: int, name: str, step, *, schedule,
+    wake, hand_off: bool,
+) -> ReplicationRun.Status | None:  # fmt: skip
+    """Call one step, act on its outcome, then start the queued runs a freed slot woke."""
+    started = timezone.now()
+    with aws.capturing() as calls:
+        outcome = _outcome(run, name, step, context)
+    call = StepCall(position, name, started, calls)
+    woken: list[ReplicationRun] = []
+    if context.creation_ended:  # the creation this step followed ended: its slot is free
+        context.creation_ended = False
+        woken = _queued_runs_to_start(context.account)
+    status, handing_off = None, False
+    try:
+        status = _act(run, call, outcome, schedule)
+        if isinstance(outcome, Waiting) and outcome.in_line:
+            # A slot that came free between the gate check and the park woke nobody.
+            woken += _queued_runs_to_start(context.account)
+        handing_off = hand_off and isinstance(outcome, Done)
+    finally:
+        _start(woken, schedule=schedule, wake=wake, hand_off=handing_off)
+    if isinstance(outcome, Failed) and outcome.crash is not None:
+        raise outcome.crash
+    return status
+
+
+# What a step's end comes to. Nothing here writes: _act does, in one place.
+
+
+def _outcome(run: ReplicationRun, name: str, step, context: RunContext) -> Outcome:
+    """Call the step `name` and say what it came to."""
+    try:
+        result: StepResult = step(context)
+    except StepWaiting as waiting:
+        if waiting.deadline is not None:
+            return _timed_wait(run, waiting)
+        return _counted_wait(run, waiting)
+    except StepFailed as failure:
+        return Failed(failure.message, operation=failure.operation, code=failure.code)
+    except aws.AwsError as error:
+        return _aws_error(run, error)
+    except IntegrityError as refused:
+        # A constraint said no (two project accounts claiming one AWS account, say): the
+        # step's write was rolled back; this run fails, and nothing crashes.
+        message = (
+            f"the database refused what step {name} saved "
+            f"({' '.join(str(refused).split())}); re-sync to retry"
+        )
+        logger.warning("replication run %s: %s", run.pk, message)
+        return Failed(message)
+    except Exception as crash:
+        # Not an AWS answer: a bug or a lost database. The account's ids were committed as
+        # they arrived.
+        logger.exception("replication run %s crashed in step %s", run.pk, name)
+        kind = type(crash).__name__
+        return Failed(
+            f"internal error: {kind}",
+            error=f"internal error in step {name}: {kind}; re-sync to retry",
+            crash=crash,
+        )
+    return Done(result)
+
+
+def _timed_wait(run: ReplicationRun, waiting: StepWaiting) -> Waiting | Failed:
+    """A wait for AWS or an AVM: wait until the next poll, or fail at the deadline.
+
+    The deadline counts from when the run began this kind of wait (its attempts do not count
+    towards the limit), and the next poll never comes later than the deadline.
+    """
+    deadline, now = waiting.deadline, timezone.now()
+    began = run.waiting_since if run.wait_kind == deadline.kind and run.waiting_since else now
+    due = began + deadline.timeout
+    if now >= due:
+        return Failed(deadline.message, detail=waiting.remark)
+    return Waiting(
+        waiting.remark, min(waiting.retry_in, due - now), wait_kind=deadline.kind,
+        waiting_since=began,
+    )  # fmt: skip
+
+
+def _counted_wait(run: ReplicationRun, waiting: StepWaiting) -> Waiting | Failed:
+    """A wait in line never gives up; any other wait without a deadline, after MAX_ATTEMPTS."""
+    if run.counted_attempts >= MAX_ATTEMPTS and not waiting.queued:
+        return Failed(
+            waiting.remark,
+            error=f"gave up after {run.counted_attempts} attempts: {waiting.remark}",
+            step_status=ReplicationStep.Status.WAITING,
+        )
+    return Waiting(waiting.remark, waiting.retry_in, in_line=waiting.queued)
+
+
+def _aws_error(run: ReplicationRun, error: aws.AwsError) -> Retry | Failed:
+    """A transient AWS error is retried with back-off, up to MAX_ATTEMPTS; any other fails."""
+    if error.transient and run.counted_attempts < MAX_ATTEMPTS:
+        delay = retry_delay(run.counted_attempts)
+        return Retry(
+            f"{error.operation} failed with {error.code} (transient); the run is retried in "
+            f"{delay.total_seconds():.0f} s", delay, detail=error.message,
+        )  # fmt: skip
+    return Failed(
+        f"{error.operation} failed with {error.code}: {error.message}",
+        operation=error.operation, code=error.code,
+    )  # fmt: skip
+
+
+# Acting on an outcome: the step's record and the run's (and its account's) state.
+
+
+def _act(
+    run: ReplicationRun, call: StepCall, outcome: Outcome, schedule: Callable
+) -> ReplicationRun.Status | None:
+    """Record the step, then park, retry or fail the run; its status, None if it goes on."""
+    match outcome:
+        case Done():
+            done = outcome.result
+            _write_step(run, call, done.status, done.remark, done.detail)
+            return None
+        case Waiting():
+            _write_step(run, call, ReplicationStep.Status.WAITING, outcome.remark)
+            _park(run, outcome.retry_in, schedule, outcome)
+            return ReplicationRun.Status.WAITING
+        case Retry():
+            _write_step(run, call, ReplicationStep.Status.FAILED, outcome.remark, outcome.detail)
+            _park(run, outcome.delay, schedule)
+            return ReplicationRun.Status.WAITING
+        case Failed():
+            _write_step(run, call, outcome.step_status, outcome.remark, outcome.detail)
+            _fail(run, call.name, outcome.run_error, outcome.operation, outcome.code)
+            return ReplicationRun.Status.FAILED
+
+
+def _write_step(
+    run: ReplicationRun, call: StepCall, status: ReplicationStep.Status, remark: str,
+    detail: str = "",
+) -> None:  # fmt: skip
     try:
         ReplicationStep.objects.create(
-            run=run, attempt=run.attempt, position=position, name=name, status=status,
-            started_at=started, finished_at=timezone.now(), remark=remark, detail=detail,
-            aws_calls=[call.as_dict() for call in calls],
+            run=run, attempt=run.attempt, position=call.position, name=call.name, status=status,
+            started_at=call.started, finished_at=timezone.now(), remark=remark, detail=detail,
+            aws_calls=[each.as_dict() for each in call.calls],
         )  # fmt: skip
     except DatabaseError as error:
-        _database_refused(run, name, error)
+        _database_refused(run, call.name, error)
         raise
 
 
 def _database_refused(run: ReplicationRun, step: str, error: DatabaseError) -> None:
-    """A step could not be recorded (a killed connection, a fail-over): fail the run visibly.
+    """A step could not be written (a killed connection, a fail-over): fail the run visibly.
 
     If the database does not answer on a fresh connection either, the run stays `running`
     and its lease lets the sweep re-claim it once the database is back.
@@ -102,51 +280,32 @@ def _database_refused(run: ReplicationRun, step: str, error: DatabaseError) -> N
         logger.exception("replication run %s left to its lease: the database is gone", run.pk)
 
 
-def _set_account_status(run: ReplicationRun, status: str) -> None:
+def _set_account_status(run: ReplicationRun, status: ProjectAccount.Status) -> None:
     ProjectAccount.objects.filter(pk=run.account_id).update(status=status)
 
 
-def _finish(run: ReplicationRun, status: str, **fields) -> None:
+def _finish(run: ReplicationRun, status: ReplicationRun.Status, **fields) -> None:
     ReplicationRun.objects.filter(pk=run.pk).update(
         status=status, finished_at=timezone.now(), lease_expires_at=None, **fields
     )
 
 
 def _park(
-    run: ReplicationRun,
-    delay: timedelta,
-    schedule: Callable,
-    in_line: bool = False,
-    wait: tuple[str, datetime] | None = None,
+    run: ReplicationRun, delay: timedelta, schedule: Callable, waiting: Waiting | None = None
 ) -> None:
-    """Leave the run waiting for its next attempt; `wait`: the timed wait (kind, began) it is in."""
+    """Leave the run waiting for its next attempt, counting a wait in line or a timed wait."""
     fields = {"status": ReplicationRun.Status.WAITING, "lease_expires_at": None}
-    if in_line:
+    if waiting is not None and waiting.in_line:
         fields["waits_in_line"] = F("waits_in_line") + 1
-    if wait is not None:
-        fields.update(timed_waits=F("timed_waits") + 1, wait_kind=wait[0], waiting_since=wait[1])
+    if waiting is not None and waiting.wait_kind:
+        fields.update(
+            timed_waits=F("timed_waits") + 1, wait_kind=waiting.wait_kind,
+            waiting_since=waiting.waiting_since,
+        )  # fmt: skip
     fields["next_attempt_at"] = timezone.now() + delay
     ReplicationRun.objects.filter(pk=run.pk).update(**fields)
     _set_account_status(run, ProjectAccount.Status.WAITING)
     schedule(run, delay)
-
-
-def _wait_with_deadline(run, position, name, started, calls, waiting, schedule) -> str:
-    """A wait for AWS or an AVM: park the run until its next poll, or fail it at the deadline.
-
-    The deadline counts from when the run began this kind of wait (its attempts do not count
-    towards the limit), and the next poll never comes later than the deadline.
-    """
-    deadline, now = waiting.deadline, timezone.now()
-    began = run.waiting_since if run.wait_kind == deadline.kind and run.waiting_since else now
-    due = began + deadline.timeout
-    if now >= due:
-        _record(run, position, name, started, calls, "failed", deadline.message, waiting.remark)
-        _fail(run, name, deadline.message)
-        return ReplicationRun.Status.FAILED
-    _record(run, position, name, started, calls, "waiting", waiting.remark)
-    _park(run, min(waiting.retry_in, due - now), schedule, wait=(deadline.kind, began))
-    return ReplicationRun.Status.WAITING
 
 
 def _fail(run: ReplicationRun, step: str, message: str, operation: str = "", code: str = ""):
@@ -157,20 +316,18 @@ def _fail(run: ReplicationRun, step: str, message: str, operation: str = "", cod
     _set_account_status(run, ProjectAccount.Status.FAILED)
 
 
-def _queued_runs_to_start(context: RunContext) -> list[ReplicationRun]:
-    """After a creation ended: the queued runs that get the free slots (marked due now)."""
-    if not context.creation_ended:
-        return []
-    context.creation_ended = False
+# Creation slots that come free: the queued runs that get them, and the hand-off.
+
+
+def _queued_runs_to_start(account: ProjectAccount) -> list[ReplicationRun]:
+    """A creation slot came free: the queued runs that get the free slots (marked due now)."""
     runs: list[ReplicationRun] = []
     try:
-        start_queued_creations(
-            context.account.platform_id, runs.append, caller_account_id=context.account.pk
-        )
+        start_queued_creations(account.platform_id, runs.append, caller_account_id=account.pk)
     except Exception:
         # Queued runs still re-check on their own (QUEUED_RECHECK); this run goes on.
         logger.exception("replication run of account %s could not wake queued creations",
-                         context.account.pk)  # fmt: skip
+                         account.pk)  # fmt: skip
     return runs
 
 
@@ -200,114 +357,3 @@ def _start(runs: list[ReplicationRun], *, schedule, wake, hand_off: bool) -> Non
         logger.exception("replication run %s, started in a hand-off, crashed", first.pk)
     finally:
         _handing_off.reset(token)
-
-
-def execute(
-    run_id,
-    *,
-    schedule: Callable[[ReplicationRun, timedelta], None],
-    wake: Callable[[ReplicationRun], None] | None = None,
-    expected_attempt: int | None = None,
-    hand_off: bool = False,
-) -> str | None:
-    """Run the steps of `run_id` once; returns the run's status afterwards, None if not claimed.
-
-    `schedule(run, delay)` enqueues the same run again (the job layer passes enqueue_in);
-    `wake(run)` queues a waiting run now (used to start queued creations when one ends);
-    with `hand_off`, the first queued run a finished creation wakes runs in this call.
-    """
-    run = claim(run_id, expected_attempt)
-    if run is None:
-        return None
-    account = run.account
-    _set_account_status(run, ProjectAccount.Status.IN_PROGRESS)
-    context = RunContext(
-        account=account, desired=for_account(account), access=platform_access(account.platform),
-        attempt=run.attempt, wait_kind=run.wait_kind, waiting_since=run.waiting_since,
-    )  # fmt: skip
-    for position, (name, step) in enumerate(STEPS, start=1):
-        started = timezone.now()
-        to_start: list[ReplicationRun] = []
-        succeeded = False
-        try:
-            with aws.recording() as calls:
-                try:
-                    try:
-                        result: StepResult = step(context)
-                    finally:
-                        to_start = _queued_runs_to_start(context)
-                except StepWaiting as waiting:
-                    if waiting.deadline is not None:
-                        return _wait_with_deadline(
-                            run, position, name, started, calls, waiting, schedule
-                        )
-                    _record(run, position, name, started, calls, "waiting", waiting.remark)
-                    if run.counted_attempts >= MAX_ATTEMPTS and not waiting.queued:
-                        _fail(
-                            run, name,
-                            f"gave up after {run.counted_attempts} attempts: {waiting.remark}",
-                        )  # fmt: skip
-                        return ReplicationRun.Status.FAILED
-                    _park(run, waiting.retry_in, schedule, in_line=waiting.queued)
-                    if waiting.queued:
-                        # A slot that came free between the gate check and the park woke nobody.
-                        context.creation_ended = True
-                        to_start += _queued_runs_to_start(context)
-                    return ReplicationRun.Status.WAITING
-                except StepFailed as failure:
-                    _record(run, position, name, started, calls, "failed", failure.message)
-                    _fail(run, name, failure.message, failure.operation, failure.code)
-                    return ReplicationRun.Status.FAILED
-                except aws.AwsError as error:
-                    if error.transient and run.counted_attempts < MAX_ATTEMPTS:
-                        delay = retry_delay(run.counted_attempts)
-                        _record(
-                            run, position, name, started, calls, "failed",
-                            f"{error.operation} failed with {error.code} (transient); the run is "
-                            f"retried in {delay.total_seconds():.0f} s",
-                            detail=error.message,
-                        )  # fmt: skip
-                        _park(run, delay, schedule)
-                        return ReplicationRun.Status.WAITING
-                    message = f"{error.operation} failed with {error.code}: {error.message}"
-                    _record(run, position, name, started, calls, "failed", message)
-                    _fail(run, name, message, error.operation, error.code)
-                    return ReplicationRun.Status.FAILED
-                except IntegrityError as refused:
-                    # A constraint said no (two project accounts claiming one AWS account, say):
-                    # the step's write was rolled back; this run fails, and nothing crashes.
-                    message = (
-                        f"the database refused what step {name} saved "
-                        f"({' '.join(str(refused).split())}); re-sync to retry"
-                    )
-                    logger.warning("replication run %s: %s", run.pk, message)
-                    _record(run, position, name, started, calls, "failed", message)
-                    _fail(run, name, message)
-                    return ReplicationRun.Status.FAILED
-                except Exception as crash:
-                    # Not an AWS answer: a bug or a lost database. Recorded, then re-raised so the
-                    # job shows it; the account's ids were committed as they arrived.
-                    logger.exception("replication run %s crashed in step %s", run.pk, name)
-                    _record(
-                        run,
-                        position,
-                        name,
-                        started,
-                        calls,
-                        "failed",
-                        f"internal error: {type(crash).__name__}",
-                    )
-                    _fail(
-                        run,
-                        name,
-                        f"internal error in step {name}: {type(crash).__name__}; re-sync to retry",
-                    )
-                    raise
-                _record(
-                    run, position, name, started, calls, result.status, result.remark, result.detail
-                )
-                succeeded = True
-        finally:
-            _start(to_start, schedule=schedule, wake=wake, hand_off=hand_off and succeeded)
-    _finish(run, ReplicationRun.Status.SUCCEEDED)
-    return ReplicationRun.Status.SUCCEEDED

@@ -7,16 +7,9 @@ from dataclasses import dataclass, field
 from accounts.models import ProjectAccount
 from accounts.selectors import project_accounts
 from platforms import patterns
-from platforms.config_io import PlatformRecord
+from platforms.config_io import KEYS_AFFECTING_EVERY_ACCOUNT, PlatformRecord
 
 SAMPLE_SIZE = 10
-# Record keys whose change alters every account of the platform.
-EVERY_ACCOUNT = (
-    "region", "meshfedServiceUser", "organizationRootAccountRole",
-    "organizationRootAccountExternalId", "automationAccountRole", "automationAccountExternalId",
-    "waitForExternalAvm", "externalProvisioning", "accountAccessRole", "privilegedExternalId",
-    "enforceAccountAlias", "tagPrefix", "identityProvider", "endpointUrl",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,7 +62,7 @@ def impact_of(platform, before: PlatformRecord, after: PlatformRecord) -> Impact
     if not accounts:
         return impact
     old, new = before.as_dict(), after.as_dict()
-    if any(old.get(key) != new.get(key) for key in EVERY_ACCOUNT):
+    if any(old.get(key) != new.get(key) for key in KEYS_AFFECTING_EVERY_ACCOUNT):
         for account in accounts:
             impact.add(account, "platform settings")
     if before.account_alias_pattern != after.account_alias_pattern:

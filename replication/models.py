@@ -15,15 +15,22 @@ from accounts import signals as account_signals
 from accounts.models import ProjectAccount
 
 
+# At module level so that ReplicationRun.Meta can name its members (a nested class does not
+# see its enclosing class's names); read it as ReplicationRun.Status.
+class RunStatus(models.TextChoices):
+    """Where a run stands: pending, running, waiting (parked for its next attempt), or over."""
+
+    PENDING = "pending", "pending"
+    RUNNING = "running", "running"
+    WAITING = "waiting", "waiting"
+    SUCCEEDED = "succeeded", "succeeded"
+    FAILED = "failed", "failed"
+
+
 class ReplicationRun(models.Model):
     """One attempt to make AWS match one project account's desired state; never edited by users."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "pending"
-        RUNNING = "running", "running"
-        WAITING = "waiting", "waiting"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
+    Status = RunStatus
 
     class Trigger(models.TextChoices):
         ACCOUNT_CREATED = account_signals.ACCOUNT_CREATED, "account created"
@@ -72,7 +79,7 @@ class ReplicationRun(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["account"],
-                condition=Q(status__in=["pending", "running", "waiting"]),
+                condition=Q(status__in=[RunStatus.PENDING, RunStatus.RUNNING, RunStatus.WAITING]),
                 name="replication_run_one_active_per_account",
                 violation_error_message="the account already has a run in progress",
             )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db.models import (
     Count,
     DurationField,
@@ -67,36 +65,3 @@ def account_run(account: ProjectAccount, *, run_id=None) -> ReplicationRun | Non
     if run_id is not None:
         return runs.filter(pk=run_id).first()
     return runs.order_by("-created_at").first()
-
-
-def replication_runs(
-    *,
-    status: str = "",
-    trigger: str = "",
-    platform: str = "",
-    requested_by: str = "",
-    created_from: datetime | None = None,
-    created_before: datetime | None = None,
-) -> QuerySet[ReplicationRun]:
-    """The global run history narrowed by the runs page's filters (`platform` as `aws-prod.eu`)."""
-    # Named again here: the runs page shows all of these on every row.
-    runs = run_history().select_related(
-        "requested_by", "account__project__customer", "account__platform__location"
-    )
-    if status:
-        runs = runs.filter(status=status)
-    if trigger:
-        runs = runs.filter(trigger=trigger)
-    if platform:
-        identifier, _, location = platform.rpartition(".")
-        runs = runs.filter(
-            account__platform__identifier=identifier,
-            account__platform__location__identifier=location,
-        )
-    if requested_by:
-        runs = runs.filter(requested_by__username=requested_by)
-    if created_from is not None:
-        runs = runs.filter(created_at__gte=created_from)
-    if created_before is not None:
-        runs = runs.filter(created_at__lt=created_before)
-    return runs.order_by("-created_at", "-id")

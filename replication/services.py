@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from accounts.models import ProjectAccount
-from audit.services import record
+from audit.services import audit_event_create
 from replication import jobs
 from replication.models import ReplicationBatch, ReplicationRun
 
@@ -40,7 +40,7 @@ def request_replication(
                 account=account, status__in=ReplicationRun.ACTIVE
             ), False
         if actor is not None and audited:
-            record(
+            audit_event_create(
                 actor=actor, action="replication.request", object_type="project_account",
                 object_id=account.pk, object_repr=str(account),
                 after={"run": str(run.pk), "trigger": trigger},
@@ -72,7 +72,7 @@ def resync_batch_create(
         for account in accounts
     ]
     batch.runs.add(*runs)
-    record(
+    audit_event_create(
         actor=actor, action="replication.request_batch", object_type="replication_batch",
         object_id=batch.pk, object_repr=batch.description,
         after={"accounts": len(runs), "batch": str(batch.pk)},

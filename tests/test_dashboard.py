@@ -1,8 +1,5 @@
 """The dashboard: per platform account states, runs in flight, latest failures, runs per day."""
 
-# The fixtures imported below are used as test arguments, which ruff reads as redefinitions.
-# ruff: noqa: F811
-
 import datetime
 import itertools
 import re
@@ -17,8 +14,6 @@ from accounts.services import project_account_create, project_create
 from platforms.config_io import parse_record
 from platforms.services import platform_apply
 from replication.models import ReplicationRun
-from tests.accounts.conftest import acme, web  # noqa: F401
-from tests.platforms.conftest import example_record, location, metadata_xml, platform  # noqa: F401
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -30,7 +25,7 @@ def _no_counted_past_days():
 
 
 @pytest.fixture
-def other_platform(location, example_record):  # noqa: F811
+def other_platform(location, example_record):
     """A second platform, aws-dev.eu, whose e-mails and aliases differ from aws-prod's."""
     record = {
         **example_record,

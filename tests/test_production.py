@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from django.conf import settings
 
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 
 def _get(url: str) -> tuple[int, bytes, dict]:

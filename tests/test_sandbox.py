@@ -7,7 +7,7 @@ import pytest
 
 import aws
 from sandbox import setup
-from tests.conftest import free_port, reset_sandbox
+from tests.helpers import free_port, reset_sandbox, run_to_end
 
 pytestmark = pytest.mark.sandbox
 
@@ -179,11 +179,8 @@ def test_it_reports_an_unreachable_emulator_as_a_transient_aws_error(tmp_path):
 
 @pytest.mark.django_db
 def test_it_configures_a_platform_that_replicates_into_the_sandbox(bootstrap):
-    import aws as aws_module
     from accounts.services import customer_create, project_account_create, project_create
-    from tests.replication.conftest import run_to_end
 
-    aws_module.forget_credentials()
     state = bootstrap()
     applied = setup.configure_platform(state)
     assert applied.created and applied.platform.full_identifier == "sandbox.local"

@@ -24,8 +24,7 @@ from platforms.connection import ASSUME_MANAGEMENT, check_platform
 from platforms.services import location_create, platform_apply
 from sandbox import setup, strict_emulator
 from sandbox.strict_emulator.parameters import compiled, python_pattern
-from tests.conftest import free_port, reset_sandbox
-from tests.replication.conftest import _fresh_aws_caches, sandbox_record  # noqa: F401
+from tests.helpers import free_port, reset_sandbox, sandbox_record
 
 pytestmark = pytest.mark.sandbox
 

@@ -9,7 +9,7 @@ from django.db.models import Max
 
 from accounts import signals
 from accounts.models import Project, ProjectAccount
-from audit.services import record
+from audit.services import audit_event_create
 from platforms import patterns
 from platforms.models import LandingZone, PlatformInstance
 from platforms.organizations import lock_organization_platforms
@@ -156,7 +156,7 @@ def project_account_create(
         project=project, platform=platform, landing_zone=zone,
         tenant_platform_number=tenant_number, aws_account_id=aws_account_id or None, **names,
     )  # fmt: skip
-    record(
+    audit_event_create(
         actor=actor,
         action="project_account.create",
         object_type="project_account",

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts import signals
 from accounts.models import Binding, Customer, Project, ProjectRole
-from audit.services import record
+from audit.services import audit_event_create
 from platforms import patterns
 
 
@@ -54,7 +54,7 @@ def customer_create(
     customer = Customer.objects.create(
         identifier=identifier, display_name=_display_name(display_name, identifier)
     )
-    record(
+    audit_event_create(
         actor=actor, action="customer.create", object_type="customer", object_id=customer.pk,
         object_repr=identifier, after=_customer_state(customer),
     )  # fmt: skip
@@ -74,7 +74,7 @@ def customer_update(
     customer.display_name = _display_name(display_name, customer.identifier)
     if _customer_state(customer) != before:
         customer.save(update_fields=["display_name"])
-        record(
+        audit_event_create(
             actor=actor, action="customer.update", object_type="customer",
             object_id=customer.pk, object_repr=customer.identifier, before=before,
             after=_customer_state(customer),
@@ -115,7 +115,7 @@ def project_create(
         customer=customer, identifier=identifier,
         display_name=_display_name(display_name, identifier), tags=tags,
     )  # fmt: skip
-    record(
+    audit_event_create(
         actor=actor, action="project.create", object_type="project", object_id=project.pk,
         object_repr=project.full_identifier, after=_project_state(project),
     )  # fmt: skip
@@ -141,7 +141,7 @@ def project_update(
         project.save(update_fields=["display_name", "tags"])
         if project.tags != before["tags"]:
             _replicate_project(project, signals.PROJECT_CHANGED)
-        record(
+        audit_event_create(
             actor=actor, action="project.update", object_type="project", object_id=project.pk,
             object_repr=project.full_identifier, before=before, after=_project_state(project),
         )  # fmt: skip
@@ -161,7 +161,7 @@ def project_role_create(
     role = ProjectRole.objects.create(
         identifier=identifier, display_name=_display_name(display_name, identifier), rank=rank
     )
-    record(
+    audit_event_create(
         actor=actor, action="project_role.create", object_type="project_role",
         object_id=role.pk, object_repr=identifier,
         after={"identifier": identifier, "display_name": role.display_name, "rank": rank},
@@ -201,7 +201,7 @@ def binding_create(
             {"user": f"{user} is already bound to {project.full_identifier}; change the role"}
         )
     binding = Binding.objects.create(project=project, user=user, role=role, expires_at=expires_at)
-    record(
+    audit_event_create(
         actor=actor, action="binding.create", object_type="binding", object_id=binding.pk,
         object_repr=f"{user} on {project.full_identifier}", after=_binding_state(binding),
     )  # fmt: skip
@@ -229,7 +229,7 @@ def binding_update(
         binding.expires_at = expires_at
     if _binding_state(binding) != before:
         binding.save(update_fields=["role", "expires_at"])
-        record(
+        audit_event_create(
             actor=actor, action="binding.update", object_type="binding", object_id=binding.pk,
             object_repr=f"{binding.user} on {binding.project.full_identifier}",
             before=before, after=_binding_state(binding),
@@ -244,7 +244,7 @@ def binding_delete(*, binding: Binding, actor: AbstractBaseUser | None) -> None:
     before = _binding_state(binding)
     pk = binding.pk
     binding.delete()
-    record(
+    audit_event_create(
         actor=actor, action="binding.delete", object_type="binding", object_id=pk,
         object_repr=f"{before['user']} on {before['project']}", before=before,
     )  # fmt: skip

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import GROUP_OF_ROLE
-from audit.services import record
+from audit.services import audit_event_create
 from meshaws_site import tokens
 from meshaws_site.models import ApiToken
 
@@ -55,7 +55,7 @@ def staff_user_create(
     user.set_password(password)
     user.save()
     user.groups.add(Group.objects.get(name=GROUP_OF_ROLE[role]))
-    record(
+    audit_event_create(
         actor=actor,
         action="user.create",
         object_type="user",
@@ -74,7 +74,7 @@ def api_token_create(*, user: AbstractBaseUser, actor: AbstractBaseUser | None) 
     ApiToken.objects.update_or_create(
         user=user, defaults={"digest": tokens.digest_of(key), "created_at": timezone.now()}
     )
-    record(
+    audit_event_create(
         actor=actor,
         action="token.create",
         object_type="user",

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import permissions as account_permissions
 from accounts import selectors, services
 from accounts.forms import (
     BindingEditForm,
@@ -32,13 +33,13 @@ def _project_or_404(customer: str, project: str) -> Project:
     return found
 
 
-@permission_required("accounts.view_customer", raise_exception=True)
+@permission_required(account_permissions.VIEW_CUSTOMERS, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def customer_list(request):
     """Every customer with its number of projects, and (operators) a form to add one."""
     form = CustomerForm(request.POST or None)
     if request.method == "POST":
-        if not request.user.has_perm("accounts.add_customer"):
+        if not request.user.has_perm(account_permissions.ADD_CUSTOMER):
             raise PermissionDenied
         if form.is_valid():
             try:
@@ -55,7 +56,7 @@ def customer_list(request):
     )  # fmt: skip
 
 
-@permission_required("accounts.view_customer", raise_exception=True)
+@permission_required(account_permissions.VIEW_CUSTOMERS, raise_exception=True)
 def customer_detail(request, customer: str):
     """One customer and its projects."""
     found = get_object_or_404(Customer, identifier=customer)
@@ -65,7 +66,7 @@ def customer_detail(request, customer: str):
     )  # fmt: skip
 
 
-@permission_required("accounts.view_project", raise_exception=True)
+@permission_required(account_permissions.VIEW_PROJECTS, raise_exception=True)
 def project_list(request):
     """Projects, filtered by customer and searched by text."""
     customer, search = request.GET.get("customer", ""), request.GET.get("q", "").strip()
@@ -78,7 +79,7 @@ def project_list(request):
     )  # fmt: skip
 
 
-@permission_required("accounts.add_project", raise_exception=True)
+@permission_required(account_permissions.ADD_PROJECT, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def project_create(request):
     """Create a project for a customer."""
@@ -98,7 +99,7 @@ def project_create(request):
     )
 
 
-@permission_required("accounts.view_project", raise_exception=True)
+@permission_required(account_permissions.VIEW_PROJECTS, raise_exception=True)
 def project_detail(request, customer: str, project: str):
     """One project: its bindings, its accounts, and (operators) the editors for them."""
     found = _project_or_404(customer, project)
@@ -130,7 +131,7 @@ def _project_page(request, project: Project, *, binding_form=None, enable_form=N
     )
 
 
-@permission_required("accounts.change_project", raise_exception=True)
+@permission_required(account_permissions.CHANGE_PROJECT, raise_exception=True)
 @require_POST
 def project_edit(request, customer: str, project: str):
     """Change a project's display name and tags."""
@@ -149,7 +150,7 @@ def project_edit(request, customer: str, project: str):
     return redirect("project-detail", customer=customer, project=project)
 
 
-@permission_required("accounts.add_binding", raise_exception=True)
+@permission_required(account_permissions.ADD_BINDING, raise_exception=True)
 @require_POST
 def binding_add(request, customer: str, project: str):
     """Bind a user to the project."""
@@ -168,7 +169,7 @@ def binding_add(request, customer: str, project: str):
     return _project_page(request, found, binding_form=form, status=400)
 
 
-@permission_required("accounts.change_binding", raise_exception=True)
+@permission_required(account_permissions.CHANGE_BINDING, raise_exception=True)
 @require_POST
 def binding_edit(request, binding: int):
     """Change a binding's role or expiry."""
@@ -189,7 +190,7 @@ def binding_edit(request, binding: int):
     )
 
 
-@permission_required("accounts.delete_binding", raise_exception=True)
+@permission_required(account_permissions.DELETE_BINDING, raise_exception=True)
 @require_POST
 def binding_remove(request, binding: int):
     """Remove a user from the project."""
@@ -202,7 +203,7 @@ def binding_remove(request, binding: int):
     )
 
 
-@permission_required("accounts.add_projectaccount", raise_exception=True)
+@permission_required(account_permissions.ADD_PROJECT_ACCOUNT, raise_exception=True)
 @require_POST
 def project_enable(request, customer: str, project: str):
     """Enable the project on a platform: its AWS account there is created (or adopted)."""

@@ -8,9 +8,9 @@ again in the same change, which only someone who knows it can do.
 
 from __future__ import annotations
 
-from .record import SECRET_PATHS, PlatformRecord
+from .declaration import SECRET_PATHS, attribute_at, field_at
+from .record import PlatformRecord
 
-_SERVICE_USER_KEYS = ("meshfedServiceUser.accessKey", "meshfedServiceUser.secretKey")
 _PRIVILEGED = ("privilegedExternalId",)
 
 # Each destination (a record path) and the stored secrets presented there.
@@ -33,28 +33,24 @@ SECRETS_CARRIED: dict[str, tuple[str, ...]] = {
 # always given with the role, never kept unseen.
 
 
-def _destination(record: PlatformRecord, path: str) -> str:
-    return {
-        "endpointUrl": record.endpoint_url,
-        "region": record.region,
-        "organizationRootAccountRole": record.organization_root_account_role,
-        "accountAccessRole": record.account_access_role,
-        "webIdentity.roleArn": record.web_identity_role_arn,
-    }[path]
+def _value_at(record: PlatformRecord, path: str):
+    """The record's value at a path: a destination or a secret."""
+    return getattr(record, attribute_at(path))
 
 
 def _kept(record: PlatformRecord, stored: PlatformRecord, path: str) -> bool:
     """Whether the change keeps the stored secret at `path` without giving it again."""
-    if path in _SERVICE_USER_KEYS and not (record.access_keys and stored.access_keys):
+    flag = field_at(path).stored_when
+    if flag and not (getattr(record, flag) and getattr(stored, flag)):
         return False  # no keys now (or before): nothing stored goes anywhere
-    given, old = record.secret_at(path), stored.secret_at(path)
+    given, old = _value_at(record, path), _value_at(stored, path)
     return given.value is None and bool(old.fingerprint)
 
 
 def secrets_to_type_again(record: PlatformRecord, stored: PlatformRecord) -> dict[str, list[str]]:
     """`path: messages` for every stored secret the change keeps but would send somewhere new."""
     changed = [
-        path for path in SECRETS_CARRIED if _destination(record, path) != _destination(stored, path)
+        path for path in SECRETS_CARRIED if _value_at(record, path) != _value_at(stored, path)
     ]
     errors: dict[str, list[str]] = {}
     for secret in SECRET_PATHS:

@@ -1,13 +1,17 @@
 """The twelve steps of a replication run (behaviour.md §5), in order.
 
 Each step reads, compares, and writes only what differs, so a run is safe to repeat; it
-returns a StepResult, or raises StepWaiting / StepFailed / aws.AwsError.
+returns a StepResult, or raises StepWaiting / StepFailed / aws.AwsError, which the engine
+turns into one outcome (replication.outcomes).
+
+Pages read only `STEP_NAMES`, the steps' names in order; `STEPS` is the engine's.
 """
 
 from .base import RunContext, StepFailed, StepResult, StepWaiting
 from .bootstrap import bootstrap_stack, finish
+from .creation import account
 from .member import access, alias, identity_provider, roles
-from .organization import account, connect, external_avm, organizational_unit, tags, validate
+from .organization import connect, external_avm, organizational_unit, tags, validate
 
 STEPS = (
     ("validate", validate),
@@ -23,5 +27,7 @@ STEPS = (
     ("bootstrap-stack", bootstrap_stack),
     ("finish", finish),
 )
+# What a run's page shows: the step names in the order a run takes them.
+STEP_NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 
-__all__ = ["STEPS", "RunContext", "StepFailed", "StepResult", "StepWaiting"]
+__all__ = ["STEPS", "STEP_NAMES", "RunContext", "StepFailed", "StepResult", "StepWaiting"]

@@ -12,13 +12,14 @@ import aws
 from accounts.models import ProjectAccount
 from platforms.access import PlatformAccess, service_credentials
 from replication.desired import DesiredAccount
+from replication.models import ReplicationStep
 
 
 @dataclass(frozen=True)
 class StepResult:
     """How a step ended: ok, changed, skipped or warning, with a remark and operator detail."""
 
-    status: str
+    status: ReplicationStep.Status
     remark: str = ""
     detail: str = ""
 

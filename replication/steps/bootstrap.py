@@ -11,6 +11,7 @@ import aws
 from accounts.models import ProjectAccount
 from platforms import patterns
 from platforms.models import LandingZone
+from replication.models import ReplicationStep
 
 from .base import Deadline, RunContext, StepFailed, StepResult, StepWaiting
 
@@ -86,7 +87,7 @@ def bootstrap_stack(ctx: RunContext) -> StepResult:
     """The landing zone's StackSet has a healthy stack instance in this account, as wanted."""
     stack = ctx.desired.stack
     if stack is None:
-        return StepResult("skipped", "the landing zone has no bootstrap")
+        return StepResult(ReplicationStep.Status.SKIPPED, "the landing zone has no bootstrap")
     cloudformation = _automation(ctx, stack.region)
     declared, changes = _stack_set_parameters(ctx, cloudformation)
     values = {**ctx.desired.stack_parameters, "AccountId": ctx.account_id}
@@ -114,8 +115,11 @@ def bootstrap_stack(ctx: RunContext) -> StepResult:
         what = f"updated the parameters of the stack instance of {stack.stack_set_name}"
         return _followed(ctx, cloudformation, operation, changes, what)
     if not changes:
-        return StepResult("ok", f"stack instance of {stack.stack_set_name} present and current")
-    return StepResult("changed", "; ".join(changes))
+        return StepResult(
+            ReplicationStep.Status.OK,
+            f"stack instance of {stack.stack_set_name} present and current",
+        )
+    return StepResult(ReplicationStep.Status.CHANGED, "; ".join(changes))
 
 
 def _stack_set_parameters(ctx: RunContext, cloudformation) -> tuple[set[str], list[str]]:
@@ -262,7 +266,7 @@ def _followed(ctx: RunContext, cloudformation, operation_id: str, changes, what)
             f"the stack instance operation of {name} ended {status}: {reason}; see the "
             "StackSet's operations in the automation account", code=status,
         )  # fmt: skip
-    return StepResult("changed", "; ".join(changes))
+    return StepResult(ReplicationStep.Status.CHANGED, "; ".join(changes))
 
 
 def finish(ctx: RunContext) -> StepResult:
@@ -271,4 +275,4 @@ def finish(ctx: RunContext) -> StepResult:
         ProjectAccount.objects.filter(pk=ctx.account.pk).update(
             status=ProjectAccount.Status.READY, last_run_at=timezone.now()
         )
-    return StepResult("ok", f"account {ctx.account_id} is ready")
+    return StepResult(ReplicationStep.Status.OK, f"account {ctx.account_id} is ready")

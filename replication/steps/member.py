@@ -10,6 +10,7 @@ from django.utils import timezone
 
 import aws
 from replication.desired import SAML_TRUST_SID
+from replication.models import ReplicationStep
 
 from .base import Deadline, RunContext, StepFailed, StepResult, StepWaiting
 
@@ -56,7 +57,7 @@ def access(ctx: RunContext) -> StepResult:
                 ),
             ) from None  # fmt: skip
         raise
-    return StepResult("ok", f"assumed {role_arn}")
+    return StepResult(ReplicationStep.Status.OK, f"assumed {role_arn}")
 
 
 def _iam(ctx: RunContext):
@@ -67,14 +68,15 @@ def alias(ctx: RunContext) -> StepResult:
     """The account alias is set; replaced only with enforceAccountAlias."""
     wanted = ctx.desired.alias
     if not wanted:
-        return StepResult("skipped", "the platform has no alias pattern")
+        return StepResult(ReplicationStep.Status.SKIPPED, "the platform has no alias pattern")
     iam = _iam(ctx)
     current = aws.call(iam, "list_account_aliases")["AccountAliases"]
     if wanted in current:
-        return StepResult("ok", f"alias {wanted}")
+        return StepResult(ReplicationStep.Status.OK, f"alias {wanted}")
     if current and not ctx.desired.enforce_alias:
         return StepResult(
-            "warning", f"the account has alias {current[0]}; enforceAccountAlias is off, kept"
+            ReplicationStep.Status.WARNING,
+            f"the account has alias {current[0]}; enforceAccountAlias is off, kept",
         )
     for old in current:
         aws.call(iam, "delete_account_alias", AccountAlias=old)
@@ -88,14 +90,14 @@ def alias(ctx: RunContext) -> StepResult:
             ) from None  # fmt: skip
         raise
     replaced = f" (replaced {', '.join(current)})" if current else ""
-    return StepResult("changed", f"set alias {wanted}{replaced}")
+    return StepResult(ReplicationStep.Status.CHANGED, f"set alias {wanted}{replaced}")
 
 
 def identity_provider(ctx: RunContext) -> StepResult:
     """The platform's SAML provider exists with the current metadata."""
     name = ctx.desired.saml_provider_name
     if not name:
-        return StepResult("skipped", "the platform has no identity provider")
+        return StepResult(ReplicationStep.Status.SKIPPED, "the platform has no identity provider")
     iam = _iam(ctx)
     arn = ctx.desired.saml_provider_arn(ctx.account_id)
     providers = aws.call(iam, "list_saml_providers")["SAMLProviderList"]
@@ -104,15 +106,17 @@ def identity_provider(ctx: RunContext) -> StepResult:
             iam, "create_saml_provider", Name=name,
             SAMLMetadataDocument=ctx.desired.saml_metadata,
         )  # fmt: skip
-        return StepResult("changed", f"created SAML provider {name}")
+        return StepResult(ReplicationStep.Status.CHANGED, f"created SAML provider {name}")
     current = aws.call(iam, "get_saml_provider", SAMLProviderArn=arn)["SAMLMetadataDocument"]
     if current.strip() == ctx.desired.saml_metadata.strip():
-        return StepResult("ok", f"SAML provider {name} up to date")
+        return StepResult(ReplicationStep.Status.OK, f"SAML provider {name} up to date")
     aws.call(
         iam, "update_saml_provider", SAMLProviderArn=arn,
         SAMLMetadataDocument=ctx.desired.saml_metadata,
     )  # fmt: skip
-    return StepResult("changed", f"updated the metadata of SAML provider {name}")
+    return StepResult(
+        ReplicationStep.Status.CHANGED, f"updated the metadata of SAML provider {name}"
+    )
 
 
 def _policy(document) -> dict:
@@ -163,9 +167,11 @@ def _trust_with_own_statement(current: dict, own: dict, provider_arn: str) -> di
 def roles(ctx: RunContext) -> StepResult:
     """Each mapped role exists, trusts the SAML provider (other trust kept), has its policies."""
     if not ctx.desired.roles:
-        return StepResult("skipped", "no role mappings")
+        return StepResult(ReplicationStep.Status.SKIPPED, "no role mappings")
     if not ctx.desired.saml_provider_name:
-        return StepResult("skipped", "no identity provider for the roles to trust")
+        return StepResult(
+            ReplicationStep.Status.SKIPPED, "no identity provider for the roles to trust"
+        )
     iam = _iam(ctx)
     trust = ctx.desired.trust_policy(ctx.account_id)
     own = ctx.desired.saml_trust_statement(ctx.account_id)
@@ -203,5 +209,5 @@ def roles(ctx: RunContext) -> StepResult:
                 aws.call(iam, "attach_role_policy", RoleName=role.name, PolicyArn=arn)
                 changes.append(f"attached {arn.rsplit('/', 1)[-1]} to {role.name}")
     if not changes:
-        return StepResult("ok", f"{len(ctx.desired.roles)} roles as wanted")
-    return StepResult("changed", "; ".join(changes))
+        return StepResult(ReplicationStep.Status.OK, f"{len(ctx.desired.roles)} roles as wanted")
+    return StepResult(ReplicationStep.Status.CHANGED, "; ".join(changes))

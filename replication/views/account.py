@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import permissions as account_permissions
 from accounts import selectors as account_selectors
 from accounts.models import ProjectAccount
 from accounts.roles import sees_step_detail
@@ -21,10 +22,10 @@ from accounts.signin import sign_in_links
 from replication import selectors, services
 from replication.desired import for_account
 from replication.models import ReplicationRun, ReplicationStep
-from replication.steps import STEPS
+from replication.steps import STEP_NAMES
 
 RUNS_PER_PAGE = 20
-TOTAL_STEPS = len(STEPS)
+TOTAL_STEPS = len(STEP_NAMES)
 # A step that ended this way is done; a waiting or failed one is tried again next attempt.
 DONE = {
     ReplicationStep.Status.OK,
@@ -104,7 +105,7 @@ def _live_context(
     return context
 
 
-@permission_required("accounts.view_projectaccount", raise_exception=True)
+@permission_required(account_permissions.VIEW_PROJECT_ACCOUNTS, raise_exception=True)
 @require_GET
 def project_account_detail(request, account: int):
     """One project account: what it is, its mapped roles, its current run live, its history."""
@@ -127,7 +128,7 @@ def project_account_detail(request, account: int):
     )
 
 
-@permission_required("accounts.view_projectaccount", raise_exception=True)
+@permission_required(account_permissions.VIEW_PROJECT_ACCOUNTS, raise_exception=True)
 @require_GET
 def project_account_live(request, account: int):
     """The current (or pinned) run alone, for htmx polling; also swaps the account's status."""
@@ -141,7 +142,7 @@ def project_account_live(request, account: int):
     return render(request, "replication/_run_live.html", context)
 
 
-@permission_required("accounts.resync", raise_exception=True)
+@permission_required(account_permissions.RESYNC, raise_exception=True)
 @require_POST
 def project_account_resync(request, account: int):
     """Replicate the account again now (or join the run in progress)."""

@@ -9,10 +9,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import permissions as account_permissions
 from accounts import selectors as account_selectors
+from accounts.filters import ProjectAccountFilter
 from accounts.models import Customer, ProjectAccount
+from meshaws_site.api import bound_filters
 from platforms.models import PlatformInstance
 from platforms.selectors import platform_by_full_identifier
+from replication import permissions as replication_permissions
 from replication import selectors, services
 from replication.models import ReplicationBatch
 
@@ -20,33 +24,34 @@ PAGE_SIZE = 50
 MAX_SELECTED = 1000
 
 
-@permission_required("accounts.view_projectaccount", raise_exception=True)
+@permission_required(account_permissions.VIEW_PROJECT_ACCOUNTS, raise_exception=True)
 @require_GET
 def project_account_list(request):
     """All live accounts: filters, totals per status that follow them, last run, pages."""
-    accounts = account_selectors.filtered_project_accounts(request.GET)
-    page = Paginator(selectors.with_last_run(accounts), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "accounts/projectaccount_list.html",
-        {
-            "page": page,
-            "totals": account_selectors.status_totals(accounts),
-            "filters": {
-                name: request.GET.get(name, "") for name in account_selectors.ACCOUNT_FILTERS
-            },
-            "customers": Customer.objects.order_by("identifier").values_list(
-                "identifier", flat=True
-            ),
-            "platforms": PlatformInstance.objects.select_related("location").order_by(
-                "location__identifier", "identifier"
-            ),
-            "statuses": ProjectAccount.Status.choices,
-        },
+    filters = bound_filters(ProjectAccountFilter, request.GET, account_selectors.project_accounts())
+    context = {
+        "form": filters.form,
+        "filters": {name: request.GET.get(name, "") for name in filters.filters},
+        "customers": Customer.objects.order_by("identifier").values_list("identifier", flat=True),
+        "platforms": PlatformInstance.objects.select_related("location").order_by(
+            "location__identifier", "identifier"
+        ),
+        "statuses": ProjectAccount.Status.choices,
+    }
+    if not filters.is_valid():
+        return render(
+            request, "accounts/projectaccount_list.html", context | {"page": None}, status=400
+        )
+    page = Paginator(selectors.with_last_run(filters.qs), PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
+    return render(
+        request, "accounts/projectaccount_list.html",
+        context | {"page": page, "totals": account_selectors.status_totals(filters.qs)},
+    )  # fmt: skip
 
 
-@permission_required("accounts.resync", raise_exception=True)
+@permission_required(account_permissions.RESYNC, raise_exception=True)
 @require_POST
 def resync_selected(request):
     """Re-sync the accounts ticked on the accounts list, as one batch."""
@@ -65,7 +70,7 @@ def resync_selected(request):
     return redirect("replication-batch-detail", batch=batch.pk)
 
 
-@permission_required("accounts.resync", raise_exception=True)
+@permission_required(account_permissions.RESYNC, raise_exception=True)
 @require_POST
 def resync_platform(request, location: str, platform: str):
     """Re-sync every live account of a platform, as one batch."""
@@ -81,7 +86,7 @@ def resync_platform(request, location: str, platform: str):
     return redirect("replication-batch-detail", batch=batch.pk)
 
 
-@permission_required("replication.view_replicationrun", raise_exception=True)
+@permission_required(replication_permissions.VIEW_RUNS, raise_exception=True)
 @require_GET
 def batch_detail(request, batch):
     """A batch's progress: done, failed, remaining; the bar follows live."""
@@ -92,7 +97,7 @@ def batch_detail(request, batch):
     )  # fmt: skip
 
 
-@permission_required("replication.view_replicationrun", raise_exception=True)
+@permission_required(replication_permissions.VIEW_RUNS, raise_exception=True)
 @require_GET
 def batch_progress(request, batch):
     """htmx partial: the batch's progress bar (it stops polling when nothing remains)."""

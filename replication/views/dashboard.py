@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.roles import GROUP_OF_ROLE, ROLE_OF_GROUP, staff_required
+from audit import permissions as audit_permissions
 from audit.models import AuditEvent
 from meshaws_site import health
 from replication import dashboard as dashboard_reads
@@ -21,7 +22,7 @@ def dashboard(request):
         .values_list("groups__name")
         .annotate(count=Count("pk"))
     )
-    can_read_audit = request.user.has_perm("audit.view_auditevent")
+    can_read_audit = request.user.has_perm(audit_permissions.VIEW_AUDIT_EVENTS)
     context = {
         # Rendering this page has already read the session and the user from the database.
         "services": {"database": health.OK, "redis": health.redis_status()},

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponseBadRequest
-from django.shortcuts import render
-
-from audit.csv_export import csv_response
-from meshaws_site.history import DateRangeForm, keyset_page
-from platforms.models import PlatformInstance
+from audit import permissions as audit_permissions
+from meshaws_site.history import HistoryList, KeysetPage
+from replication import permissions as replication_permissions
 from replication import selectors
-from replication.models import ReplicationRun
+from replication.filters import ReplicationRunFilter
 
-PAGE_SIZE = 50
 CSV_HEADER = (
     "run_id", "account_id", "customer", "project", "platform", "trigger", "status",
     "requested_by", "attempt", "created_at", "started_at", "finished_at", "duration_seconds",
@@ -28,67 +22,8 @@ CSV_FIELDS = (
 )  # fmt: skip
 
 
-def _any(label: str, choices) -> list[tuple[str, str]]:
-    return [("", f"any {label}"), *choices]
-
-
-class RunFilterForm(DateRangeForm):
-    """The runs page's filters; the export applies the same ones."""
-
-    status = forms.ChoiceField(
-        required=False, choices=_any("status", ReplicationRun.Status.choices)
-    )
-    trigger = forms.ChoiceField(
-        required=False, choices=_any("trigger", ReplicationRun.Trigger.choices)
-    )
-    platform = forms.ChoiceField(required=False)
-    requested_by = forms.CharField(required=False, max_length=150, label="Requested by")
-
-    field_order = ("status", "trigger", "platform", "requested_by", "created_from", "created_to")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        platforms = PlatformInstance.objects.select_related("location").order_by(
-            "location__identifier", "identifier"
-        )
-        self.fields["platform"].choices = _any(
-            "platform", [(p.full_identifier, p.full_identifier) for p in platforms]
-        )
-        self.fields["requested_by"].widget.attrs["placeholder"] = "username"
-
-    def runs(self):
-        """The runs matching the cleaned filters (call after is_valid())."""
-        data = self.cleaned_data
-        return selectors.replication_runs(
-            status=data["status"], trigger=data["trigger"], platform=data["platform"],
-            requested_by=data["requested_by"].strip(), **self.created_range(),
-        )  # fmt: skip
-
-
-@permission_required("replication.view_replicationrun", raise_exception=True)
-def replication_run_list(request):
-    """Every run of every account, newest first, filtered, one keyset page at a time."""
-    form = RunFilterForm(request.GET)
-    if not form.is_valid():
-        return render(
-            request,
-            "replication/replicationrun_list.html",
-            {"form": form, "page": None},
-            status=400,
-        )
-    page = keyset_page(form.runs(), request.GET, size=PAGE_SIZE)
-    return render(
-        request, "replication/replicationrun_list.html",
-        {
-            "form": form, "page": page, "export_query": form.filter_query(),
-            # The shared run-history table takes a paginator page; ours is one keyset page
-            # whose older/newer links follow the table.
-            "runs_page": {"object_list": page.rows, "paginator": {"num_pages": 1}},
-        },
-    )  # fmt: skip
-
-
 def _csv_rows(rows):
+    """The export's rows: platform as `platform.location`, "system" for no requester."""
     for row in rows:
         (run_id, account_id, customer, project, platform, location, trigger, status, requester,
          attempt, created_at, started_at, finished_at, duration, *errors) = row  # fmt: skip
@@ -99,14 +34,25 @@ def _csv_rows(rows):
         )  # fmt: skip
 
 
-@permission_required("audit.export_auditevent", raise_exception=True)
-def replication_run_export(request):
-    """The filtered runs as CSV, streamed in chunks so a million rows never sit in memory."""
-    form = RunFilterForm(request.GET)
-    if not form.is_valid():
-        return HttpResponseBadRequest(
-            "invalid filters: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-            content_type="text/plain; charset=utf-8",
-        )
-    rows = form.runs().values_list(*CSV_FIELDS).iterator(chunk_size=2000)
-    return csv_response("runs", CSV_HEADER, _csv_rows(rows))
+def _run_table(page: KeysetPage) -> dict:
+    # The shared run-history table takes a paginator page; ours is one keyset page whose
+    # older/newer links follow the table.
+    return {"runs_page": {"object_list": page.rows, "paginator": {"num_pages": 1}}}
+
+
+RUNS = HistoryList(
+    filterset=ReplicationRunFilter,
+    rows=selectors.run_history,
+    template="replication/replicationrun_list.html",
+    permission=replication_permissions.VIEW_RUNS,
+    export_permission=audit_permissions.EXPORT_AUDIT_EVENTS,
+    csv_name="runs",
+    csv_header=CSV_HEADER,
+    csv_fields=CSV_FIELDS,
+    csv_rows=_csv_rows,
+    page_context=_run_table,
+)
+# Every run of every account, newest first, filtered, one keyset page at a time; and the same
+# runs as CSV, streamed in chunks so a million rows never sit in memory.
+replication_run_list = RUNS.page
+replication_run_export = RUNS.export

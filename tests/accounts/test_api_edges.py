@@ -17,7 +17,7 @@ from accounts.models import ProjectAccount
 from accounts.services import binding_create, project_account_create
 from meshaws_site.api import FilterBackend, bound_integer_filters
 from meshaws_site.urls import api as router
-from tests.accounts.test_api import api_for
+from tests.helpers import api_for
 
 TOO_BIG = 99999999999999999999  # beyond any 64-bit integer column
 LIMIT = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -26,11 +26,6 @@ LIMIT = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 @pytest.fixture
 def account(web, platform):
     return project_account_create(project=web, platform=platform, actor=None)
-
-
-@pytest.fixture
-def operator_api(alice):
-    return api_for(alice)
 
 
 # --- integers out of range: a 400 naming the parameter, never an overflow in the database ----
@@ -68,8 +63,51 @@ def test_it_refuses_an_integer_filter_out_of_range_with_400_naming_it(
 
 
 def test_it_still_filters_runs_by_account(operator_api, account):
-    assert operator_api.get("/api/v1/runs/", {"account": account.pk}).json()["count"] == 1
-    assert operator_api.get("/api/v1/runs/", {"account": account.pk + 1}).json()["count"] == 0
+    assert len(operator_api.get("/api/v1/runs/", {"account": account.pk}).json()["results"]) == 1
+    assert operator_api.get("/api/v1/runs/", {"account": account.pk + 1}).json()["results"] == []
+
+
+# --- the run history pages by cursor ---------------------------------------------------------
+
+
+def test_it_pages_runs_by_cursor_without_skipping_or_repeating_a_row(operator_api, account):
+    from datetime import UTC, datetime, timedelta
+
+    from replication.models import ReplicationRun
+
+    account.runs.all().delete()
+    day = datetime(2025, 3, 1, tzinfo=UTC)
+    # Runs share timestamps by three, so a page ends inside a group: the id breaks the tie.
+    ReplicationRun.objects.bulk_create(
+        ReplicationRun(account=account, trigger="schedule", status="succeeded",
+                       created_at=day + timedelta(minutes=number // 3))
+        for number in range(10)
+    )  # fmt: skip
+    expected = [
+        str(pk)
+        for pk in ReplicationRun.objects.order_by("-created_at", "-id").values_list("pk", flat=True)
+    ]
+    first = operator_api.get("/api/v1/runs/", {"page_size": 4}).json()
+    assert first["previous"] is None and "count" not in first
+    seen = [run["id"] for run in first["results"]]
+    # A run requested meanwhile goes on top: it shifts no page that follows.
+    ReplicationRun.objects.create(account=account, trigger="resync", status="pending")
+    following, pages = first["next"], []
+    while following:
+        pages.append(operator_api.get(following).json())
+        seen += [run["id"] for run in pages[-1]["results"]]
+        following = pages[-1]["next"]
+    assert seen == expected
+    back = operator_api.get(pages[0]["previous"]).json()
+    assert [run["id"] for run in back["results"]] == expected[:4]
+
+
+def test_the_schema_documents_the_run_cursor(operator_api):
+    schema = operator_api.get("/api/schema/", {"format": "json"}).json()
+    names = {p["name"] for p in schema["paths"]["/api/v1/runs/"]["get"]["parameters"]}
+    assert {"cursor", "page_size"} <= names and "page" not in names
+    page = schema["components"]["schemas"]["PaginatedReplicationRunList"]["properties"]
+    assert {"next", "previous", "results"} == set(page)
 
 
 def test_it_bounds_any_number_filter_on_an_integer_column(account):

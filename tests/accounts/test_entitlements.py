@@ -8,7 +8,6 @@ from rest_framework.test import APIClient
 
 from accounts.models import Binding, ProjectAccount
 from accounts.services import (
-    api_token_create,
     binding_create,
     project_account_create,
     project_create,
@@ -16,6 +15,7 @@ from accounts.services import (
 from accounts.signin import entitlements_for, sign_in_links
 from platforms.config_io import parse_record
 from platforms.services import platform_apply
+from tests.helpers import api_for
 
 USER = "dev.ops+aws@example.com"
 TEMPLATE = "https://idp.example.com/aws?role={role_arn}&provider={provider_arn}"
@@ -188,13 +188,6 @@ def test_it_links_nothing_without_a_template(web, platform):
 
 
 # --- GET /api/v1/entitlements/{user}/ ---------------------------------------------------------
-
-
-def api_for(user):
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, actor=None)}")
-    return client
 
 
 @pytest.fixture

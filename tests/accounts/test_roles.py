@@ -3,7 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from accounts.roles import RESYNC_PERMISSION, grant_role_permissions, staff_role
+from accounts.permissions import RESYNC as RESYNC_PERMISSION
+from accounts.roles import grant_role_permissions, staff_role
 
 SECTIONS = ("/", "/platforms/", "/projects/", "/accounts/", "/runs/", "/audit/")
 

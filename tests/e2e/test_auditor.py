@@ -15,9 +15,9 @@ from accounts.services import (
 )
 from audit.models import AuditEvent
 from replication.models import ReplicationRun
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct-horse-battery-staple"
 RESYNC = re.compile(r"re-?sync", re.IGNORECASE)
 
 

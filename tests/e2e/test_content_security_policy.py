@@ -1,11 +1,12 @@
 """In Chromium, under the real headers: no Content-Security-Policy violation, and htmx and the
 API docs and the job dashboard still work. The browser part of the security tests: it lives
-here, beside the one Chromium that this folder's conftest starts per test run."""
+here, beside the other browser tests (one Chromium per test run: tests/fixtures/browser.py)."""
 
 import pytest
 
+from tests.helpers import PASSWORD
+
 pytestmark = pytest.mark.browser
-PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture

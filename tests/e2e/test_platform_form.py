@@ -5,9 +5,9 @@ import pytest
 from accounts.roles import SUPPORT
 from accounts.services import staff_user_create
 from platforms.models import Location, PlatformInstance
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct-horse-battery-staple"
 
 
 def sign_in(page, base_url, username):

@@ -3,9 +3,9 @@
 import pytest
 
 from accounts.models import Binding
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct-horse-battery-staple"
 
 
 def test_an_operator_creates_a_project_binds_users_and_enables_it(

@@ -6,17 +6,9 @@ from playwright.sync_api import expect
 from accounts.roles import SUPPORT
 from accounts.services import staff_user_create
 from replication.models import ReplicationRun
-from tests.replication.conftest import (  # noqa: F401
-    _fresh_aws_caches,
-    enable,
-    project,
-    run_to_end,
-    sandbox_platform,
-    sandbox_state,
-)
+from tests.helpers import PASSWORD, run_to_end
 
 pytestmark = [pytest.mark.browser, pytest.mark.sandbox]
-PASSWORD = "correct-horse-battery-staple"
 
 
 def sign_in(page, base_url, username):
@@ -30,7 +22,7 @@ def sign_in(page, base_url, username):
 def test_support_resyncs_an_account_and_watches_the_run_succeed_without_reloading(
     live_server,
     page,
-    enable,  # noqa: F811 (the fixture imported above)
+    enable,
 ):
     staff_user_create(username="bob", role=SUPPORT, password=PASSWORD, actor=None)
     account, first = enable()

@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.platforms.conftest import EXAMPLE_FILE, SECRETS
+from tests.helpers import EXAMPLE_FILE, SECRETS
 
 # The example as the fixture `example_record` builds it (strategies cannot use fixtures):
 # literal secrets and a real metadata document. A valid record: the base of mutations.
@@ -42,6 +42,26 @@ texts = st.one_of(
     # Long inputs: a short piece repeated past every length limit.
     st.builds(lambda piece, times: piece * times, st.text(min_size=1, max_size=4), st.integers(50, 3000)),
 )  # fmt: skip
+
+_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def identifiers(max_length: int) -> st.SearchStrategy[str]:
+    """Valid identifiers: lowercase letters, digits and single inner hyphens, 1..max_length."""
+    segment = st.one_of(
+        st.text(alphabet=_ALNUM, min_size=1, max_size=8),
+        st.text(alphabet="0123456789", min_size=1, max_size=8),
+    )
+    joined = st.lists(segment, min_size=1, max_size=8).map("-".join)
+    # Cutting at max_length can leave a hyphen at the end; the first character is never one.
+    cut = joined.map(lambda text: text[:max_length].rstrip("-"))
+    edges = st.sampled_from(["a", "1", "a" * max_length, "1" * max_length])
+    return st.one_of(cut, edges)
+
+
+platform_identifiers = st.builds(
+    "{}{}".format, st.sampled_from("abcxyz"), identifiers(20) | st.just("")
+)
 
 _scalars = st.one_of(
     st.none(),

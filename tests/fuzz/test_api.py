@@ -9,9 +9,6 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import ProjectRole
-from accounts.services import binding_create, project_create
-from tests.fuzz.checks import row_counts
 from tests.fuzz.strategies import (
     EXAMPLE,
     fuzz_examples,
@@ -20,6 +17,7 @@ from tests.fuzz.strategies import (
     mutations,
     texts,
 )
+from tests.helpers import row_counts
 
 FUZZ = settings(
     max_examples=fuzz_examples(40),
@@ -100,18 +98,6 @@ def _send(api, method: str, url: str, body, fields) -> int:
     return response.status_code
 
 
-@pytest.fixture
-def world(web_account):
-    """One object of each kind to update (acme, acme.web, its binding and account on
-    aws-prod.eu), and acme.shop, a project without an account."""
-    admin = ProjectRole.objects.get(identifier="admin")
-    binding = binding_create(
-        project=web_account.project, user="dev@example.com", role=admin, actor=None
-    )
-    project_create(customer=web_account.project.customer, identifier="shop", actor=None)
-    return {"binding": binding.pk, "account": web_account.pk}
-
-
 @pytest.mark.parametrize("collection", sorted(FIELDS))
 @FUZZ
 @given(data=st.data())
@@ -146,8 +132,16 @@ FILTERS = {
     "customers": ["identifier"],
     "projects": ["customer", "identifier"],
     "bindings": ["project", "user", "role"],
-    "accounts": ["project", "platform", "landing_zone", "status"],
-    "runs": ["account", "status", "trigger"],
+    "accounts": ["customer", "project", "platform", "landing_zone", "status", "q"],
+    "runs": [
+        "account",
+        "status",
+        "trigger",
+        "platform",
+        "requested_by",
+        "created_from",
+        "created_to",
+    ],
 }
 
 
@@ -159,7 +153,9 @@ def _in_url(text: str) -> bool:
 _query_values = st.one_of(
     texts.filter(_in_url),
     st.integers().map(str),
-    st.sampled_from(["acme.web", "aws-prod.eu", "pending", "-1", "1e999", "0x10"]),
+    st.sampled_from(
+        ["acme.web", "aws-prod.eu", "pending", "-1", "1e999", "0x10", "2025-03-01", "9999-12-31"]
+    ),
 )
 
 
@@ -167,7 +163,7 @@ _query_values = st.one_of(
 @FUZZ
 @given(data=st.data())
 def test_it_answers_any_filter_without_a_server_error(operator_api, world, collection, data):
-    names = st.sampled_from([*FILTERS[collection], "page", "page_size", "ordering"])
+    names = st.sampled_from([*FILTERS[collection], "page", "page_size", "cursor", "ordering"])
     query = data.draw(st.dictionaries(names, _query_values, max_size=3), label="query")
     response = operator_api.get(f"/api/v1/{collection}/", query)
     event(str(response.status_code))

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from platforms.config_io import RECORD_KEYS
 from platforms.importing import ImportRefused, ImportResult, import_platform_text
-from tests.fuzz.checks import row_counts
 from tests.fuzz.strategies import EXAMPLE, fuzz_examples, json_values, mutations
+from tests.helpers import row_counts
 
 FUZZ = settings(
     max_examples=fuzz_examples(60),

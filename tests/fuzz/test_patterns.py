@@ -9,8 +9,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from platforms import patterns
-from tests.fuzz.strategies import fuzz_examples, json_values, texts
-from tests.platforms.test_patterns import identifiers, platform_identifiers
+from tests.fuzz.strategies import (
+    fuzz_examples,
+    identifiers,
+    json_values,
+    platform_identifiers,
+    texts,
+)
 
 FUZZ = settings(
     max_examples=fuzz_examples(100),

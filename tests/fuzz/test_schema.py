@@ -19,7 +19,6 @@ from schemathesis.specs.openapi.checks import (
 from accounts.services import api_token_create
 from replication.models import ReplicationRun, ReplicationStep
 from tests.fuzz.strategies import fuzz_examples
-from tests.fuzz.test_api import world  # noqa: F401
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
@@ -45,7 +44,7 @@ def user(request):
 
 
 @pytest.fixture
-def known(world, user):  # noqa: F811 - the fixture imported above
+def known(world, user):
     """Path parameters that name existing objects, by the collection in the path: the world's,
     and a finished run that alice requested, whose step made an AWS call."""
     now = timezone.now()
@@ -104,6 +103,7 @@ def _cases(operation, known: dict) -> st.SearchStrategy:
     return st.one_of(strategies).filter(_reaches_its_operation)
 
 
+@pytest.mark.slow
 def test_every_answer_matches_the_schema(live_schema, token, known):
     auth = {"Authorization": f"Token {token}"}
     operations = [result.ok() for result in live_schema.get_all_operations()]

@@ -4,8 +4,7 @@ import pytest
 
 from platforms.config_io import RecordInvalid, parse_record
 from platforms.models import Location, PlatformInstance
-
-from .test_views import post_data
+from tests.helpers import post_data
 
 PATHS = ["/meshcloud/MeshstackAccountAccessRole", "meshcloud/MeshstackAccountAccessRole"]
 

@@ -8,8 +8,7 @@ from django.core.management.base import CommandError
 
 from audit.models import AuditEvent
 from platforms.models import Location, PlatformInstance
-
-from .conftest import DATA, SECRETS
+from tests.helpers import DATA, SECRETS
 
 
 @pytest.fixture

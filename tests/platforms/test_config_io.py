@@ -6,8 +6,7 @@ import pytest
 
 from platforms import config_io
 from platforms.config_io import RecordInvalid, parse_record
-
-from .conftest import DATA, EXAMPLE_FILE, SHARED_EXAMPLE_FILE
+from tests.helpers import DATA, EXAMPLE_FILE, SHARED_EXAMPLE_FILE
 
 
 def errors_of(data, **kwargs) -> dict[str, list[str]]:
@@ -307,7 +306,7 @@ def test_it_refuses_provider_arn_without_an_identity_provider(example_record):
 
 
 def test_it_puts_a_console_sign_in_url_template_error_on_its_form_field(client, alice, location):
-    from .test_views import post_data
+    from tests.helpers import post_data
 
     client.force_login(alice)
     fields = {"console_sign_in_url_template": "https://idp.example.com/{acount_id}"}
@@ -319,8 +318,7 @@ def test_it_puts_a_console_sign_in_url_template_error_on_its_form_field(client, 
 
 def test_it_saves_the_console_sign_in_url_template_from_the_form(client, alice, location):
     from platforms.models import PlatformInstance
-
-    from .test_views import post_data
+    from tests.helpers import post_data
 
     client.force_login(alice)
     fields = {"console_sign_in_url_template": "https://{alias}.signin.aws.amazon.com/console"}

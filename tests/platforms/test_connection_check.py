@@ -14,11 +14,6 @@ from platforms.connection import (
     check_platform,
 )
 from platforms.models import LandingZone
-from tests.replication.conftest import (  # noqa: F401
-    _fresh_aws_caches,
-    sandbox_platform,
-    sandbox_state,
-)
 
 pytestmark = pytest.mark.sandbox
 
@@ -37,7 +32,7 @@ def secret_values(platform, state):
 
 
 @pytest.fixture
-def missing_ou(sandbox_platform):  # noqa: F811
+def missing_ou(sandbox_platform):
     LandingZone.objects.filter(platform=sandbox_platform, identifier="default").update(
         target_organizational_unit=MISSING_OU
     )
@@ -45,7 +40,7 @@ def missing_ou(sandbox_platform):  # noqa: F811
 
 
 @pytest.fixture
-def missing_stack_set(sandbox_platform):  # noqa: F811
+def missing_stack_set(sandbox_platform):
     LandingZone.objects.filter(platform=sandbox_platform, identifier="default").update(
         stack_set_name=MISSING_STACK_SET, stack_set_region="eu-central-1", bootstrap_template=""
     )
@@ -53,7 +48,7 @@ def missing_stack_set(sandbox_platform):  # noqa: F811
 
 
 @pytest.fixture
-def management_refused(monkeypatch, sandbox_platform):  # noqa: F811
+def management_refused(monkeypatch, sandbox_platform):
     """AssumeRole of the management role answers AccessDenied (the emulator never does)."""
     real = aws.assume_role
     role = sandbox_platform.organization_root_account_role
@@ -70,7 +65,7 @@ def management_refused(monkeypatch, sandbox_platform):  # noqa: F811
     return sandbox_platform
 
 
-def test_it_passes_every_check_for_the_sandbox_platform(sandbox_platform, sandbox_state):  # noqa: F811
+def test_it_passes_every_check_for_the_sandbox_platform(sandbox_platform, sandbox_state):
     checks = check_platform(sandbox_platform)
 
     assert [check for check in checks if not check.passed] == []
@@ -88,7 +83,7 @@ def test_it_passes_every_check_for_the_sandbox_platform(sandbox_platform, sandbo
         assert secret not in text
 
 
-def test_it_accepts_the_organization_root_as_target(sandbox_platform, sandbox_state):  # noqa: F811
+def test_it_accepts_the_organization_root_as_target(sandbox_platform, sandbox_state):
     LandingZone.objects.filter(platform=sandbox_platform, identifier="default").update(
         target_organizational_unit=sandbox_state.root_id
     )
@@ -121,7 +116,7 @@ def test_it_names_a_stack_set_that_does_not_exist(missing_stack_set):
     assert "or fix the landing zone" in failed[0].fix
 
 
-def test_it_passes_for_a_stack_set_that_exists(missing_stack_set, sandbox_state):  # noqa: F811
+def test_it_passes_for_a_stack_set_that_exists(missing_stack_set, sandbox_state):
     automation = aws.assume_role(
         credentials=aws.Credentials(sandbox_state.access_key_id, sandbox_state.secret_access_key),
         role_arn=sandbox_state.automation_role_arn, session_name="test", region="eu-central-1",
@@ -161,7 +156,7 @@ def test_it_reports_a_refused_assume_role_and_skips_what_needs_it(management_ref
     assert checks[ASSUME_AUTOMATION].passed
 
 
-def test_it_checks_from_the_command(sandbox_platform):  # noqa: F811
+def test_it_checks_from_the_command(sandbox_platform):
     out = StringIO()
     call_command("check_platform", "aws.local", stdout=out)
 
@@ -201,7 +196,7 @@ def test_it_shows_the_table_to_an_operator_with_htmx(client, alice, missing_ou):
     assert MISSING_OU in html and "fix the landing zone" in html
 
 
-def test_it_shows_a_page_to_an_operator_without_javascript(client, alice, sandbox_platform):  # noqa: F811
+def test_it_shows_a_page_to_an_operator_without_javascript(client, alice, sandbox_platform):
     client.force_login(alice)
 
     response = client.post(CHECK_URL)
@@ -213,7 +208,7 @@ def test_it_shows_a_page_to_an_operator_without_javascript(client, alice, sandbo
     assert ASSUME_MANAGEMENT in html
 
 
-def test_it_shows_the_check_button_to_operators_only(client, alice, bob, charlie, sandbox_platform):  # noqa: F811
+def test_it_shows_the_check_button_to_operators_only(client, alice, bob, charlie, sandbox_platform):
     client.force_login(alice)
     html = client.get(DETAIL_URL).content.decode()
     assert 'data-testid="check-connection"' in html
@@ -228,14 +223,14 @@ def test_it_shows_the_check_button_to_operators_only(client, alice, bob, charlie
 
 
 @pytest.mark.parametrize("persona", ["bob", "charlie"])
-def test_it_refuses_the_check_to_support_and_auditors(client, request, persona, sandbox_platform):  # noqa: F811
+def test_it_refuses_the_check_to_support_and_auditors(client, request, persona, sandbox_platform):
     client.force_login(request.getfixturevalue(persona))
 
     assert client.post(CHECK_URL).status_code == 403
     assert client.post(CHECK_URL, headers={"HX-Request": "true"}).status_code == 403
 
 
-def test_it_accepts_only_post(client, alice, sandbox_platform):  # noqa: F811
+def test_it_accepts_only_post(client, alice, sandbox_platform):
     client.force_login(alice)
 
     assert client.get(CHECK_URL).status_code == 405

@@ -15,8 +15,7 @@ from audit.models import AuditEvent
 from platforms import config_io
 from platforms.config_io import RecordFileError, parse_record
 from platforms.models import PlatformInstance
-
-from .conftest import DATA
+from tests.helpers import DATA
 
 ENV_NAME = "MESHAWS_DHALL_CANARY"
 ENV_VALUE = "dhall-canary-env-5f0c2a"

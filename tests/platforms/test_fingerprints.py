@@ -15,8 +15,7 @@ from django.test import override_settings
 from platforms import config_io, secrets
 from platforms.config_io import RecordInvalid, parse_record
 from platforms.services import platforms_rotate_secrets
-
-from .conftest import ACCESS_KEY, PRIVILEGED_EXTERNAL_ID, SECRET_KEY
+from tests.helpers import ACCESS_KEY, PRIVILEGED_EXTERNAL_ID, SECRET_KEY
 
 BEFORE = ("platforms", "0002_console_sign_in_url")
 REKEYED = ("platforms", "0003_keyed_fingerprints")

@@ -6,13 +6,11 @@ from accounts.models import ProjectAccount
 from accounts.services import project_account_create, project_create
 from platforms.models import PlatformInstance
 from replication.models import ReplicationRun
-from tests.accounts.conftest import acme  # noqa: F401
-
-from .conftest import SECRETS
+from tests.helpers import SECRETS
 
 
 @pytest.fixture
-def accounts(acme, platform):  # noqa: F811
+def accounts(acme, platform):
     made = []
     for number in range(3):
         project = project_create(customer=acme, identifier=f"p{number}", actor=None)
@@ -124,3 +122,20 @@ def test_a_change_without_accounts_saves_at_once(client, alice, platform):
         edit_data(client, account_alias_pattern="acme-<customer>-<project>"),
     )
     assert response.status_code == 302
+
+
+def test_a_web_identity_change_affects_every_account(platform, accounts):
+    """The credentials every account is reached with changed: all of them re-sync."""
+    import dataclasses
+
+    from platforms.config_io import record_of
+    from replication.impact import impact_of
+
+    before = record_of(platform)
+    after = dataclasses.replace(
+        before,
+        web_identity_role_arn="arn:aws:iam::123456789012:role/meshaws-web-identity",
+        web_identity_token_file="/var/run/secrets/token",
+    )
+    impact = impact_of(platform, before, after)
+    assert impact.count == 3 and impact.reasons == {"platform settings"}

@@ -17,15 +17,7 @@ from platforms.config_io import RecordInvalid, parse_record
 from platforms.connection import ASSUME_MANAGEMENT, CREDENTIALS, check_platform
 from platforms.models import PlatformInstance
 from sandbox import setup
-from tests.replication import conftest as replication
-
-from .test_views import post_data
-
-# The sandbox fixtures of the replication tests.
-_fresh_aws_caches = replication._fresh_aws_caches
-sandbox_state = replication.sandbox_state
-project = replication.project
-run_to_end, sandbox_record = replication.run_to_end, replication.sandbox_record
+from tests.helpers import post_data, run_to_end, sandbox_record
 
 TOKEN_FILE = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 WEB_IDENTITY = {"roleArn": "arn:aws:iam::210987654321:role/meshaws", "tokenFile": TOKEN_FILE}
@@ -417,7 +409,7 @@ def web_identity_platform(db, sandbox_state, web_identity_role, token_file):
 def test_the_connection_check_assumes_the_web_identity_role_with_the_token(
     web_identity_platform, web_identity_role, token_file, sent_to_sts
 ):
-    with aws.recording() as calls:
+    with aws.capturing() as calls:
         checks = {check.name: check for check in check_platform(web_identity_platform)}
     assert [check for check in checks.values() if not check.passed] == []
     assert checks[CREDENTIALS].detail == (
@@ -493,7 +485,7 @@ def test_a_token_file_without_a_token_is_refused_before_anything_is_sent(
         sandbox_state,
         webIdentity={"roleArn": "arn:aws:iam::210987654321:role/meshaws", "tokenFile": str(path)},
     )
-    with aws.recording() as calls:
+    with aws.capturing() as calls:
         checks = check_platform(platform)
     assert checks[0].name == CREDENTIALS and not checks[0].passed
     assert checks[0].aws_error_code == "InvalidWebIdentityTokenFile"

@@ -36,6 +36,7 @@ from platforms.patterns import (
     validate_tag_prefix,
     validate_target_ou,
 )
+from tests.fuzz.strategies import identifiers, platform_identifiers
 
 LIMITS = {"customer_length": 16, "project_length": 30}
 ACME_WEB = NameContext(customer="acme", project="web", platform="aws-prod")
@@ -49,26 +50,6 @@ def _error(validator, *args, **kwargs) -> str:
 
 
 # --- strategies ------------------------------------------------------------------------------
-
-_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
-
-
-def identifiers(max_length: int) -> st.SearchStrategy[str]:
-    """Valid identifiers: lowercase letters, digits and single inner hyphens, 1..max_length."""
-    segment = st.one_of(
-        st.text(alphabet=_ALNUM, min_size=1, max_size=8),
-        st.text(alphabet="0123456789", min_size=1, max_size=8),
-    )
-    joined = st.lists(segment, min_size=1, max_size=8).map("-".join)
-    # Cutting at max_length can leave a hyphen at the end; the first character is never one.
-    cut = joined.map(lambda text: text[:max_length].rstrip("-"))
-    edges = st.sampled_from(["a", "1", "a" * max_length, "1" * max_length])
-    return st.one_of(cut, edges)
-
-
-platform_identifiers = st.builds(
-    "{}{}".format, st.sampled_from("abcxyz"), identifiers(20) | st.just("")
-)
 
 _EMAIL_PLACEHOLDERS = [
     "%s",

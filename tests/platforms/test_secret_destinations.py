@@ -14,9 +14,7 @@ from rest_framework.test import APIClient
 from platforms import config_io, services
 from platforms.config_io import RecordInvalid, parse_record
 from platforms.models import PlatformInstance
-
-from .conftest import ACCESS_KEY, PRIVILEGED_EXTERNAL_ID, SECRET_KEY, SECRETS
-from .test_views import post_data
+from tests.helpers import ACCESS_KEY, PRIVILEGED_EXTERNAL_ID, SECRET_KEY, SECRETS, post_data
 
 KEYS = ("meshfedServiceUser.accessKey", "meshfedServiceUser.secretKey")
 PRIVILEGED = ("privilegedExternalId",)

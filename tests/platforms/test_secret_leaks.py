@@ -3,12 +3,10 @@
 import logging
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from audit.models import AuditEvent
-
-from .conftest import SECRETS
+from tests.helpers import PARAMETERS, SECRETS
 
 
 def _routes(patterns=None, prefix=""):
@@ -22,10 +20,6 @@ def _routes(patterns=None, prefix=""):
             yield "/" + prefix + route
 
 
-PARAMETERS = {
-    "<slug:location>": "eu", "<slug:platform>": "aws-prod", "<slug:customer>": "acme",
-    "<slug:project>": "web", "<int:binding>": "1",
-}  # fmt: skip
 API = (
     "/api/v1/", "/api/v1/locations/", "/api/v1/locations/eu/", "/api/v1/platforms/",
     "/api/v1/platforms/aws-prod.eu/", "/api/v1/customers/", "/api/v1/projects/",
@@ -60,44 +54,6 @@ OPERATOR_REDIRECTED = {"/logout/", "/login/"}
 def _assert_clean(text: str, where: str) -> None:
     for secret in SECRETS:
         assert secret not in text, f"a stored secret appears in {where}"
-
-
-@pytest.fixture
-def admin_user(db):
-    return get_user_model().objects.create_superuser("root", password="x-Sturdy-pass-1")
-
-
-@pytest.fixture
-def project_on_platform(platform):
-    from accounts.models import ProjectRole
-    from accounts.services import (
-        binding_create,
-        customer_create,
-        project_account_create,
-        project_create,
-    )
-
-    customer = customer_create(identifier="acme", actor=None)
-    project = project_create(customer=customer, identifier="web", actor=None)
-    binding_create(
-        project=project,
-        user="dev@example.com",
-        role=ProjectRole.objects.get(identifier="admin"),
-        actor=None,
-    )
-    account = project_account_create(project=project, platform=platform, actor=None)
-    from audit.models import AuditEvent
-    from replication.services import resync_batch_create
-
-    batch = resync_batch_create(accounts=[account], description="leak test", actor=None)
-    # Every kind of object a URL can name, by the parameter spelling the URLconf uses.
-    return {
-        "<int:account>": str(account.pk),
-        "<uuid:batch>": str(batch.pk),
-        "<uuid:run>": str(account.runs.first().pk),
-        "<int:event>": str(AuditEvent.objects.filter(action="platform.create").get().pk),
-        "<int:pk>": str(AuditEvent.objects.filter(action="platform.create").get().pk),
-    }
 
 
 @pytest.mark.parametrize("persona", ["alice", "bob", "charlie", "admin_user"])

@@ -9,8 +9,7 @@ from platforms import config_io, secrets
 from platforms.config_io import parse_record
 from platforms.models import LandingZone, PlatformInstance, RoleMapping
 from platforms.services import platform_apply, platform_delete, platforms_rotate_secrets
-
-from .conftest import ACCESS_KEY, SECRET_KEY, SECRETS
+from tests.helpers import ACCESS_KEY, SECRET_KEY, SECRETS
 
 
 def test_it_stores_every_part_of_the_record(platform):

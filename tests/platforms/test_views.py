@@ -6,53 +6,7 @@ import pytest
 
 from audit.models import AuditEvent
 from platforms.models import Location, PlatformInstance
-
-from .conftest import DATA
-
-FORM = {
-    "location": "eu",
-    "identifier": "aws-dev",
-    "display_name": "Development",
-    "region": "eu-central-1",
-    "access_key": "AKIAFORMEXAMPLE00001",
-    "secret_key": "form-secret-key-value-0001",
-    "privileged_external_id": "6b1c0d6f-7e2a-4c8e-9f3a",
-    "organization_root_account_role": "arn:aws:iam::123456789012:role/MeshfedServiceRole",
-    "automation_account_role": "arn:aws:iam::210987654321:role/MeshfedAutomationRole",
-    "provisioning": "mesh",
-    "account_email_template": "aws+%s@example.com",
-    "external_timeout_minutes": "60",
-    "external_customer_tag_key": "ProductName",
-    "external_project_tag_key": "Stage",
-    "external_avm_timeout_minutes": "60",
-    "account_alias_pattern": "acme-<customer>-<project>",
-    "customer_identifier_length": "16",
-    "project_identifier_length": "30",
-    "account_creation_concurrency": "5",
-}
-MAPPINGS = [
-    {"project_role": "admin", "role_name": "ProjectAdmin",
-     "policy_arns": "arn:aws:iam::aws:policy/AdministratorAccess"},
-    {"project_role": "reader", "role_name": "ProjectReader", "policy_arns": ""},
-]  # fmt: skip
-ZONES = [
-    {
-        "identifier": "default",
-        "display_name": "Default",
-        "target_organizational_unit": "ou-ab12-cdef3456",
-    }
-]
-
-
-def post_data(fields=None, mappings=MAPPINGS, zones=ZONES, initial_mappings=0, initial_zones=0):
-    data = {**FORM, **(fields or {})}
-    for prefix, rows, initial in (("rm", mappings, initial_mappings), ("lz", zones, initial_zones)):
-        data[f"{prefix}-TOTAL_FORMS"] = str(len(rows))
-        data[f"{prefix}-INITIAL_FORMS"] = str(initial)
-        for index, row in enumerate(rows):
-            for key, value in row.items():
-                data[f"{prefix}-{index}-{key}"] = value
-    return {key: value for key, value in data.items() if value is not None}
+from tests.helpers import DATA, MAPPINGS, post_data
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import signal
 import aws
 from meshaws_site.test_settings import *  # noqa: F403
 
-_record_call = aws.capture.record_call
+_record_call = aws.capture.capture_call
 
 
 def _record_then_die(call: aws.AwsCall) -> None:
@@ -20,4 +20,4 @@ def _record_then_die(call: aws.AwsCall) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-aws.capture.record_call = _record_then_die
+aws.capture.capture_call = _record_then_die

@@ -16,10 +16,7 @@ from replication.cron import OVERDUE, sweep_overdue_runs
 from replication.jobs import QUEUE, schedule_again, wake
 from replication.models import ReplicationRun, ReplicationStep
 from replication.services import request_replication
-from tests.replication.conftest import Scheduler, run_to_end
-from tests.replication.test_engine import management
-
-from .conftest import run_worker
+from tests.helpers import Scheduler, management, run_to_end, run_worker
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.django_db(transaction=True)]
 

@@ -8,8 +8,7 @@ from django.utils import timezone
 from replication import engine
 from replication.models import ReplicationRun
 from replication.services import request_replication
-
-from .conftest import Scheduler, account_made_outside, run_to_end
+from tests.helpers import Scheduler, account_made_outside, run_to_end
 
 pytestmark = pytest.mark.sandbox
 

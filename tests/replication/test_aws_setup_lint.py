@@ -11,7 +11,7 @@ import re
 import parliament
 import pytest
 
-from .test_aws_setup_policies import as_list, guide_policies
+from tests.helpers import as_list, guide_policies
 
 # What an operator puts in the guide's placeholders: the policies are linted as IAM gets them.
 EXAMPLE_VALUES = {

@@ -5,7 +5,6 @@ their AWS calls step by step; each call must be allowed by the guide's policy of
 whose credentials made it.
 """
 
-import json
 import re
 from pathlib import Path
 
@@ -17,12 +16,10 @@ from django.conf import settings
 import aws
 from platforms.connection import check_platform
 from replication.services import request_replication
-
-from .conftest import run_to_end
+from tests.helpers import GUIDE, POLICY_MARKER, as_list, guide_policies, run_to_end
 
 pytestmark = pytest.mark.sandbox
 
-GUIDE = Path(settings.BASE_DIR) / "docs" / "aws-setup.md"
 POLICY_NAMES = (
     "service-user",
     "management-role-trust",
@@ -105,22 +102,6 @@ TAG_CALLS = {
 }
 STEP_MODULES = Path(settings.BASE_DIR) / "replication" / "steps"
 AWS_CALL = re.compile(r'aws\.(?:call|paginate)\(\s*\w+,\s*"(?P<method>[a-z_]+)"')
-MARKER = re.compile(
-    r"^<!-- policy: (?P<name>[a-z-]+) -->\n```json\n(?P<body>.*?)^```$", re.M | re.S
-)
-
-
-def guide_policies(**values: str) -> dict[str, dict]:
-    """Every named policy of the guide, parsed, with the `${name}` placeholders given filled."""
-    text = GUIDE.read_text()
-    for name, value in values.items():
-        text = text.replace("${" + name + "}", value)
-    return {match["name"]: json.loads(match["body"]) for match in MARKER.finditer(text)}
-
-
-def as_list(value) -> list:
-    """A policy element that may be one value or a list, as a list."""
-    return value if isinstance(value, list) else [value]
 
 
 def action_pattern(action: str) -> re.Pattern:
@@ -191,7 +172,7 @@ def test_it_names_and_parses_every_policy_block():
     text = GUIDE.read_text()
     policies = guide_policies()
     assert set(POLICY_NAMES) <= set(policies)
-    assert text.count("```json") == len(list(MARKER.finditer(text)))
+    assert text.count("```json") == len(list(POLICY_MARKER.finditer(text)))
     for name, policy in policies.items():
         assert policy["Version"] == "2012-10-17", name
         assert as_list(policy["Statement"]), name
@@ -242,7 +223,7 @@ def test_it_lets_the_management_role_tag_only_keys_under_the_prefix(action):
 
 
 def test_it_allows_every_call_of_the_connection_check(sandbox_platform):
-    with aws.recording() as calls:
+    with aws.capturing() as calls:
         checks = check_platform(sandbox_platform)
     assert all(check.passed for check in checks)
 

@@ -10,9 +10,8 @@ from accounts.services import project_create
 from platforms.models import PlatformInstance
 from replication import creation_gate, engine
 from replication.models import ReplicationRun
-from replication.steps import organization
-
-from .conftest import Scheduler
+from replication.steps import creation
+from tests.helpers import Scheduler
 
 POLL = timedelta(seconds=15)  # MESHAWS_CREATION_POLL_SECONDS in the test settings
 
@@ -47,7 +46,7 @@ def test_a_queued_run_rechecks_rarely_and_is_woken_when_the_creation_ends(
     for _ in range(engine.MAX_ATTEMPTS + 5):
         assert engine.execute(queued_run.pk, schedule=waits) == "waiting"
     # Waiting in line costs a re-check every few minutes, not one per creation poll.
-    assert {delay for _, delay in waits.requests} == {organization.QUEUED_RECHECK}
+    assert {delay for _, delay in waits.requests} == {creation_gate.QUEUED_RECHECK}
 
     slow_creation["polls"] = 0  # AWS has finished the first creation
     woken = []
@@ -111,22 +110,20 @@ def test_a_job_for_an_attempt_already_made_does_nothing(enable, slow_creation):
 def test_creation_polls_are_timed_from_create_account(settings):
     settings.MESHAWS_CREATION_POLL_SECONDS = 10
     now = timezone.now()
-    assert organization._poll_delay(now) == timedelta(seconds=10)
-    assert organization._poll_delay(None) == timedelta(seconds=10)
+    assert creation.poll_delay(now) == timedelta(seconds=10)
+    assert creation.poll_delay(None) == timedelta(seconds=10)
     # Half the time taken so far (1.5 times longer each poll), at most 8 times the first wait.
-    assert abs(organization._poll_delay(now - timedelta(seconds=60)) - timedelta(seconds=30)) < (
+    assert abs(creation.poll_delay(now - timedelta(seconds=60)) - timedelta(seconds=30)) < (
         timedelta(seconds=1)
     )
-    assert organization._poll_delay(now - timedelta(hours=1)) == timedelta(seconds=80)
+    assert creation.poll_delay(now - timedelta(hours=1)) == timedelta(seconds=80)
 
 
 def test_a_slot_freed_while_a_run_parks_wakes_that_run(enable, monkeypatch, one_slot):
     _, run = enable()
     counts = iter([1])  # the gate check sees the slot taken; it is free by the time it parks
-    real = organization.creations_in_flight
-    monkeypatch.setattr(
-        organization, "creations_in_flight", lambda pk: next(counts, None) or real(pk)
-    )
+    real = creation.creations_in_flight
+    monkeypatch.setattr(creation, "creations_in_flight", lambda pk: next(counts, None) or real(pk))
     woken = []
     assert engine.execute(run.pk, schedule=Scheduler(), wake=woken.append) == "waiting"
     assert [each.pk for each in woken] == [run.pk]

@@ -5,7 +5,7 @@ import pytest
 from accounts.services import project_account_create, project_create
 from platforms.access import platform_access
 from replication.desired import for_account, tag
-from tests.platforms.conftest import ACCESS_KEY, PRIVILEGED_EXTERNAL_ID
+from tests.helpers import ACCESS_KEY, PRIVILEGED_EXTERNAL_ID
 
 
 @pytest.fixture

@@ -9,28 +9,15 @@ from accounts.models import ProjectAccount
 from platforms.models import PlatformInstance
 from replication.models import ReplicationRun, ReplicationStep
 from replication.services import request_replication
-from sandbox import setup
-
-from .conftest import automation_credentials, run_to_end
+from tests.helpers import (
+    WRITE_PREFIXES,
+    automation_credentials,
+    management,
+    member,
+    run_to_end,
+)
 
 pytestmark = pytest.mark.sandbox
-
-WRITE_PREFIXES = ("Create", "Update", "Delete", "Put", "Attach", "Detach", "Tag", "Untag", "Move")
-
-
-def management(url, service):
-    return aws.client(
-        service, region="us-east-1", credentials=setup.MANAGEMENT_CREDENTIALS, endpoint_url=url
-    )
-
-
-def member(url, account_id, service, region="eu-central-1"):
-    # The role CreateAccount made: the sandbox platform's accountAccessRole.
-    credentials = aws.assume_role(
-        credentials=setup.MANAGEMENT_CREDENTIALS, role_arn=f"arn:aws:iam::{account_id}:role/{setup.ACCOUNT_ACCESS_ROLE}",
-        session_name="test", region=region, endpoint_url=url,
-    )  # fmt: skip
-    return aws.client(service, region=region, credentials=credentials, endpoint_url=url)
 
 
 def test_a_new_account_ends_ready_with_everything_in_place(enable, sandbox_state):

@@ -11,8 +11,7 @@ from platforms.organizations import organization_platforms
 from replication import engine
 from replication.models import ReplicationRun
 from replication.services import request_replication
-
-from .conftest import Scheduler, run_to_end
+from tests.helpers import Scheduler, run_to_end
 
 pytestmark = pytest.mark.sandbox
 

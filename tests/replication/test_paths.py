@@ -10,9 +10,7 @@ from platforms.config_io import parse_record, record_of
 from platforms.services import platform_apply
 from replication import engine
 from replication.models import ReplicationRun
-
-from .conftest import Scheduler, account_made_outside, run_to_end
-from .test_engine import management
+from tests.helpers import Scheduler, account_made_outside, management, run_to_end
 
 pytestmark = pytest.mark.sandbox
 

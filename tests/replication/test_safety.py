@@ -12,9 +12,7 @@ from platforms.config_io import parse_record, record_of
 from platforms.services import platform_apply
 from replication.models import ReplicationRun
 from replication.services import request_replication
-
-from .conftest import TEMPLATE, run_to_end
-from .test_engine import WRITE_PREFIXES, management, member
+from tests.helpers import TEMPLATE, WRITE_PREFIXES, management, member, run_to_end
 
 pytestmark = pytest.mark.sandbox
 
@@ -71,7 +69,7 @@ def test_a_crash_after_any_aws_call_never_duplicates_the_account(
     )
     assert calls_in_a_run > 20
 
-    original = aws.capture.record_call
+    original = aws.capture.capture_call
     for position in range(1, calls_in_a_run + 1):
         aws.forget_credentials()
         target = project_create(
@@ -88,11 +86,11 @@ def test_a_crash_after_any_aws_call_never_duplicates_the_account(
             if counter["calls"] == position:
                 raise Crash(f"after call {position}: {call.operation}")
 
-        monkeypatch.setattr(aws.capture, "record_call", crash_at)
+        monkeypatch.setattr(aws.capture, "capture_call", crash_at)
         crashed, first = enable(target=target)
         with pytest.raises(Crash):
             run_to_end(first.pk)
-        monkeypatch.setattr(aws.capture, "record_call", original)
+        monkeypatch.setattr(aws.capture, "capture_call", original)
         first.refresh_from_db()
         assert first.status == "failed" and "internal error" in first.error
 
@@ -152,6 +150,7 @@ def test_an_email_taken_outside_the_organization_fails_plainly(enable, monkeypat
     assert account.create_request_id == "" and account.aws_account_id is None
 
 
+@pytest.mark.slow
 def test_runs_succeed_with_throttling_on_30_percent_of_calls(enable, monkeypatch):
     import types
 

@@ -11,8 +11,7 @@ from accounts.services import project_account_create, project_create
 from platforms.models import PlatformInstance
 from replication import engine
 from replication.models import ReplicationRun
-
-from .conftest import Scheduler, account_made_outside, run_to_end
+from tests.helpers import Scheduler, account_made_outside, api_for, run_to_end
 
 pytestmark = pytest.mark.sandbox
 
@@ -42,8 +41,6 @@ def test_a_project_is_refused_on_a_second_platform_of_its_organization(
 def test_the_api_refuses_it_with_a_400_naming_the_platform(
     enable, alice, platform_on_the_organization
 ):
-    from tests.accounts.test_api import api_for
-
     enable()
     platform_on_the_organization("second", own_role=False)
     response = api_for(alice).post(

@@ -14,9 +14,7 @@ from replication import engine
 from replication.models import ReplicationRun
 from replication.services import request_replication
 from replication.steps.bootstrap import _overrides_to_send
-
-from .conftest import Scheduler, run_to_end
-from .test_engine import WRITE_PREFIXES
+from tests.helpers import WRITE_PREFIXES, Scheduler, run_to_end
 
 pytestmark = pytest.mark.sandbox
 

@@ -8,9 +8,7 @@ import aws
 from replication.desired import SAML_AUDIENCE, SAML_TRUST_SID
 from replication.services import request_replication
 from replication.steps.member import _trust_with_own_statement
-
-from .conftest import run_to_end
-from .test_engine import WRITE_PREFIXES, member
+from tests.helpers import WRITE_PREFIXES, member, run_to_end
 
 pytestmark = pytest.mark.sandbox
 

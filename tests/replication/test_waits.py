@@ -13,9 +13,7 @@ from platforms.services import platform_apply
 from replication import engine
 from replication.models import ReplicationRun
 from replication.steps import member
-
-from .conftest import Scheduler, account_made_outside, run_to_end
-from .test_engine import management
+from tests.helpers import Scheduler, account_made_outside, management, run_to_end
 
 pytestmark = pytest.mark.sandbox
 

@@ -7,22 +7,13 @@ import sys
 import django_rq
 import pytest
 from django.conf import settings
-from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import ProjectAccount
 from accounts.services import api_token_create
+from tests.helpers import database_url
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.django_db(transaction=True)]
-
-
-def database_url() -> str:
-    """The test database, as DATABASE_URL for another process."""
-    config = connection.settings_dict
-    if config["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{config['NAME']}"
-    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
-    return f"postgres://{config['USER']}{password}@{config['HOST']}:{config['PORT'] or 5432}/{config['NAME']}"
 
 
 def test_an_api_request_is_replicated_by_a_worker_process(alice, project, sandbox_platform):

@@ -5,7 +5,7 @@ import uuid
 
 from django.urls import URLResolver, get_resolver
 
-from tests.platforms.test_secret_leaks import PARAMETERS
+from tests.helpers import PARAMETERS
 
 # Third-party sections (Django admin, the django-rq dashboard) name objects meshaws does not
 # make; any value of the converter's shape reaches their views.

@@ -15,7 +15,6 @@ from platforms import patterns
 from platforms.forms import PlatformForm
 from platforms.models import LandingZone, Location, PlatformInstance
 from platforms.services import location_create
-from tests.accounts.test_api import api_for
 
 # U+202A..U+202E (embeddings, overrides, pop) and U+2066..U+2069 (isolates, pop).
 BIDI_CONTROLS = [chr(code) for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]]
@@ -32,11 +31,6 @@ def test_the_validator_refuses_every_bidi_control(char):
 @pytest.mark.parametrize("name", ["", "Web shop", "متجر الويب", "חנות", "Café \u200f(RLM)", "🚀"])
 def test_the_validator_takes_names_in_any_script(name):
     patterns.validate_display_name(name)
-
-
-@pytest.fixture
-def operator_api(alice):
-    return api_for(alice)
 
 
 @pytest.fixture

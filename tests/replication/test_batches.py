@@ -1,5 +1,7 @@
 """The accounts list (filters, totals, last run) and re-syncs of many accounts."""
 
+import html
+
 import pytest
 
 from accounts.models import ProjectAccount
@@ -33,13 +35,32 @@ def test_it_lists_accounts_with_totals_that_follow_the_filters(client, charlie, 
     assert filtered.context["totals"]["failed"] == 1 and filtered.context["totals"]["ready"] == 0
     assert [a.pk for a in filtered.context["page"].object_list] == [accounts[1].pk]
     assert (
-        client.get("/accounts/", {"project": "p2", "platform": "aws-prod.eu"})
+        client.get("/accounts/", {"project": "acme.p2", "platform": "aws-prod.eu"})
         .context["page"]
         .paginator.count
         == 1
     )
     assert client.get("/accounts/", {"q": "acme.p0"}).context["page"].paginator.count == 1
-    assert client.get("/accounts/", {"platform": "nope.eu"}).context["page"].paginator.count == 0
+    assert client.get("/accounts/", {"project": "acme.p9"}).context["page"].paginator.count == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter", "words"),
+    [
+        ({"project": "p2"}, "project", "write it as customer.project"),
+        ({"platform": "nope.eu"}, "platform", "no platform 'nope.eu'"),
+        ({"status": "nonsense"}, "status", "nonsense"),
+    ],
+)
+def test_it_answers_a_bad_filter_with_400_naming_it(
+    client, charlie, accounts, query, parameter, words
+):
+    client.force_login(charlie)
+    response = client.get("/accounts/", query)
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert f'data-testid="error-{parameter}">{parameter}: ' in page and words in page
+    assert 'data-testid="account-row"' not in page
 
 
 def test_it_shows_the_last_run(client, charlie, accounts):

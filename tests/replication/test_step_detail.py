@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.roles import sees_step_detail
 from accounts.services import project_account_create
 from replication.models import ReplicationRun, ReplicationStep
-from tests.accounts.test_api import api_for
+from tests.helpers import api_for
 
 DETAIL = "compared 2 tags: cost changed"
 REQUEST_ID = "req-7f3c9e"

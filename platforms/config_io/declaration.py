@@ -1,0 +1,395 @@
+"""The platform record (the `Aws.dhall` record of the integration page), declared once.
+
+Each key is declared here, in the record's order, with its type, its patterns check and what
+it means for accounts. Parsing (parsing.parse_record), the export (`export`, so the files and
+the API `config`), the API schema, the operator form's fields and initial values, the record
+of a stored platform and the keys whose change affects every account all come from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import cache, partial
+from typing import Any
+
+from django.core.validators import URLValidator
+
+from platforms import patterns
+
+from .fields import (
+    Boolean,
+    Entries,
+    Integer,
+    PolicyArn,
+    PolicyArns,
+    Reading,
+    RecordObject,
+    SecretValue,
+    Text,
+    join,
+)
+from .record import (
+    DEFAULT_CUSTOMER_TAG_KEY,
+    DEFAULT_PROJECT_TAG_KEY,
+    MAX_ACCOUNT_CREATION_CONCURRENCY,
+    MAX_POLICIES_PER_ROLE,
+    MAX_TIMEOUT_MINUTES,
+    LandingZoneRecord,
+    PlatformRecord,
+    RoleMappingRecord,
+)
+
+# The operator form's choices of credentials that select meshfedServiceUser or webIdentity.
+ACCESS_KEYS, WEB_IDENTITY = "access_keys", "web_identity"
+_HTTP_URL = URLValidator(schemes=["http", "https"], message="must be an http(s) URL")
+
+
+class RoleMappingValue(RecordObject):
+    """`mapValue`: the IAM role name and the policies attached to it."""
+
+    roleName = Text(required=True, source="role_name", check=patterns.validate_role_name)
+    policyArn = PolicyArn(source="policy_arns")
+    policyArns = PolicyArns(source="policy_arns")
+
+    def check(self, values, data, path, reading):
+        """policyArn (zero or one, as on the integration page) or policyArns, not both."""
+        single, many = data.get("policyArn"), data.get("policyArns")
+        values["policy_arns"] = ()
+        if single is not None and many is not None:
+            reading.error(path, "give policyArn or policyArns, not both")
+            return
+        if many is None:
+            arns = [single] if single is not None else []
+            arn_paths = [join(path, "policyArn")] if single is not None else []
+        elif isinstance(many, list):
+            arns = many
+            arn_paths = [join(join(path, "policyArns"), index) for index in range(len(many))]
+        else:
+            reading.error(join(path, "policyArns"), "must be a list of policy ARNs")
+            return
+        if len(arns) > MAX_POLICIES_PER_ROLE:
+            reading.error(
+                join(path, "policyArns"),
+                f"has {len(arns)} policies; AWS attaches at most {MAX_POLICIES_PER_ROLE} to a role",
+            )
+        texts = [arn for arn in arns if isinstance(arn, str)]  # the others are reported below
+        if len(set(texts)) != len(texts):
+            reading.error(join(path, "policyArns"), "names a policy twice")
+        for arn, arn_path in zip(arns, arn_paths, strict=True):
+            if not isinstance(arn, str):
+                reading.error(arn_path, "must be a text")
+            else:
+                reading.check(arn_path, patterns.validate_policy_arn, arn)
+        values["policy_arns"] = tuple(texts)
+
+    def to_representation(self, mapping: RoleMappingRecord) -> dict[str, Any]:
+        """The role name with policyArn (zero or one policy) or policyArns."""
+        value: dict[str, Any] = {"roleName": mapping.role_name}
+        # As on the integration page for zero or one policy; a list beyond.
+        if len(mapping.policy_arns) <= 1:
+            value["policyArn"] = mapping.policy_arns[0] if mapping.policy_arns else None
+        else:
+            value["policyArns"] = list(mapping.policy_arns)
+        return value
+
+
+class RoleMapping(RecordObject):
+    """One `roleMappings` entry: project role → IAM role name and policy ARNs."""
+
+    record_class = RoleMappingRecord
+
+    mapKey = Text(
+        required=True, source="project_role",
+        check=partial(patterns.validate_identifier, max_length=50, kind="project role"),
+    )  # fmt: skip
+    mapValue = RoleMappingValue(source="*", required=True)
+
+
+def role_mappings(*, absent: Any = ()) -> Entries:
+    """A `roleMappings` list, the platform's or a landing zone's own."""
+    return Entries(
+        child=RoleMapping(), absent=absent, keyed_by=("mapKey", "mapValue"),
+        not_a_list="must be a list of {mapKey, mapValue}",
+        unique=("mapKey", "project role {!r} is mapped twice"),
+    )  # fmt: skip
+
+
+class LandingZone(RecordObject):
+    """One entry of `landingZones`: where new accounts go, and what is bootstrapped."""
+
+    record_class = LandingZoneRecord
+
+    identifier = Text(
+        required=True,
+        check=partial(patterns.validate_identifier, max_length=63, kind="landing zone identifier"),
+    )
+    displayName = Text(max_length=100, check=patterns.validate_display_name)
+    targetOrganizationalUnit = Text(required=True, check=patterns.validate_target_ou)
+    stackSetName = Text(check=patterns.validate_stack_set_name)
+    # Left out with a StackSet or a template: the platform's region (PlatformConfig.check).
+    stackSetRegion = Text(check=patterns.validate_region)
+    bootstrapTemplate = Text(max_length=1_000_000, check=patterns.validate_cloudformation_template)
+    roleMappings = role_mappings(absent=None)  # None: the platform's apply
+    disabled = Boolean()
+
+    def check(self, values, data, path, reading):
+        """An existing StackSet or a template, not both; the display name defaults."""
+        if values["stack_set_name"] and values["bootstrap_template"]:
+            reading.error(
+                path, "give stackSetName (an existing StackSet) or bootstrapTemplate, not both"
+            )
+        values["display_name"] = values["display_name"] or values["identifier"]
+
+
+class ServiceUser(RecordObject):
+    """`meshfedServiceUser`: the access keys; null or left out: keyless credentials."""
+
+    accessKey = SecretValue(required=True, stored_when="access_keys")
+    secretKey = SecretValue(required=True, stored_when="access_keys")
+
+
+class MeshProvisioning(RecordObject):
+    """`meshProvisioning`: meshaws creates the accounts."""
+
+    # Checked against the identifier lengths and the platform in PlatformConfig.check.
+    accountEmailTemplate = Text(required=True, max_length=64)
+
+    @property
+    def absent(self) -> dict[str, Any]:
+        """No meshProvisioning: no template at all (None), not an empty one."""
+        return {"account_email_template": None}
+
+
+class ExternalProvisioning(RecordObject):
+    """`externalProvisioning`: an external vending machine creates the accounts."""
+
+    keys_are_attributes = True
+
+    timeoutMinutes = Integer(
+        default=60, low=1, high=MAX_TIMEOUT_MINUTES, form_field="external_timeout_minutes"
+    )
+    customerTagKey = Text(
+        default=DEFAULT_CUSTOMER_TAG_KEY, check=patterns.validate_tag_key_name,
+        form_field="external_customer_tag_key",
+    )  # fmt: skip
+    projectTagKey = Text(
+        default=DEFAULT_PROJECT_TAG_KEY, check=patterns.validate_tag_key_name,
+        form_field="external_project_tag_key",
+    )  # fmt: skip
+
+    def check(self, values, data, path, reading):
+        """The two tags name different keys."""
+        if values["customerTagKey"] == values["projectTagKey"]:
+            reading.error(join(path, "projectTagKey"), "must differ from customerTagKey")
+
+
+class IdentityProvider(RecordObject):
+    """`identityProvider`: the SAML provider created in every account."""
+
+    name = Text(
+        required=True, source="identity_provider_name", check=patterns.validate_saml_provider_name
+    )
+    metadataDocument = Text(
+        required=True, source="identity_provider_metadata", check=patterns.validate_saml_metadata
+    )
+
+
+class WebIdentity(RecordObject):
+    """`webIdentity`: AssumeRoleWithWebIdentity of a role with a token file, or null."""
+
+    roleArn = Text(required=True, source="web_identity_role_arn", check=patterns.validate_role_arn)
+    tokenFile = Text(
+        required=True, source="web_identity_token_file", max_length=patterns.MAX_TOKEN_FILE_PATH,
+        check=patterns.validate_token_file,
+    )  # fmt: skip
+
+
+class PlatformConfig(RecordObject):
+    """The whole record, keys in the order of the integration page, then meshaws' additions."""
+
+    record_class = PlatformRecord
+
+    platform = Text(
+        required=True, check=patterns.validate_platform_identifier, form_field="identifier"
+    )
+    region = Text(required=True, check=patterns.validate_region, every_account=True)
+    meshfedServiceUser = ServiceUser(
+        source="*", flag="access_keys", every_account=True,
+        form_choice=("credential_source", ACCESS_KEYS),
+    )  # fmt: skip
+    organizationRootAccountRole = Text(
+        required=True, check=patterns.validate_role_arn, every_account=True
+    )
+    organizationRootAccountExternalId = Text(
+        check=patterns.validate_external_id, every_account=True
+    )
+    automationAccountRole = Text(
+        required=True, check=patterns.validate_role_arn, every_account=True
+    )
+    automationAccountExternalId = Text(check=patterns.validate_external_id, every_account=True)
+    waitForExternalAvm = Boolean(every_account=True)
+    roleMappings = role_mappings()
+    meshProvisioning = MeshProvisioning(source="*", form_choice=("provisioning", "mesh"))
+    externalProvisioning = ExternalProvisioning(
+        every_account=True, form_choice=("provisioning", "external")
+    )
+    accountAccessRole = Text(check=patterns.validate_access_role_name, every_account=True)
+    # Checked against the identifier lengths and the platform in check().
+    accountAliasPattern = Text(max_length=200)
+    privilegedExternalId = SecretValue(check=patterns.validate_external_id, every_account=True)
+    enforceAccountAlias = Boolean(every_account=True)
+    customerIdentifierLength = Integer(
+        default=patterns.DEFAULT_CUSTOMER_IDENTIFIER_LENGTH, low=1,
+        high=patterns.MAX_CUSTOMER_IDENTIFIER_LENGTH,
+    )  # fmt: skip
+    projectIdentifierLength = Integer(
+        default=patterns.DEFAULT_PROJECT_IDENTIFIER_LENGTH, low=1,
+        high=patterns.MAX_PROJECT_IDENTIFIER_LENGTH,
+    )  # fmt: skip
+    tagPrefix = Text(check=patterns.validate_tag_prefix, every_account=True)
+    identityProvider = IdentityProvider(source="*", every_account=True)
+    landingZones = Entries(
+        child=LandingZone(), unique=("identifier", "landing zone {!r} appears twice")
+    )
+    accountCreationConcurrency = Integer(
+        default=MAX_ACCOUNT_CREATION_CONCURRENCY, low=1, high=MAX_ACCOUNT_CREATION_CONCURRENCY
+    )
+    endpointUrl = Text(max_length=300, check=_HTTP_URL, every_account=True)
+    externalAvmTimeoutMinutes = Integer(default=60, low=1, high=MAX_TIMEOUT_MINUTES)
+    consoleSignInUrlTemplate = Text(
+        max_length=patterns.MAX_CONSOLE_SIGN_IN_URL_TEMPLATE,
+        check=patterns.validate_console_sign_in_url_template,
+    )
+    # Like the service user: the credentials every account is reached with.
+    webIdentity = WebIdentity(
+        source="*", form_choice=("credential_source", WEB_IDENTITY), every_account=True
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(**{"required": True, **kwargs})  # a record is never null
+
+    def read_values(self, data, path, reading):
+        """The record's attributes; the rules on what is given come first."""
+        if isinstance(data, Mapping):
+            data = self._check_given(data, reading)
+        return super().read_values(data, path, reading)
+
+    @staticmethod
+    def _check_given(data: Mapping, reading: Reading) -> Mapping:
+        """Which of the alternative keys are given; the data without a refused pair."""
+        mesh, external = data.get("meshProvisioning"), data.get("externalProvisioning")
+        if (mesh is None) == (external is None):
+            reading.error(
+                "meshProvisioning",
+                "give exactly one of meshProvisioning (meshaws creates accounts) and "
+                "externalProvisioning (an external vending machine does)",
+            )
+            data = {key: value for key, value in data.items() if key not in PROVISIONING}
+        if data.get("webIdentity") is not None:
+            if data.get("meshfedServiceUser") is not None:
+                reading.error(
+                    "webIdentity",
+                    "give meshfedServiceUser (access keys) or webIdentity, not both; leave both "
+                    "out for the default credential chain",
+                )
+            endpoint_url = data.get("endpointUrl")
+            if endpoint_url and isinstance(endpoint_url, str):
+                reading.check("endpointUrl", patterns.validate_web_identity_endpoint, endpoint_url)
+        return data
+
+    def check(self, values, data, path, reading):
+        """The rules that need several keys: names against the identifier lengths, and more."""
+        limits = {
+            "customer_length": values["customer_identifier_length"],
+            "project_length": values["project_identifier_length"],
+            "platform": values["platform"],
+        }
+        if values["account_email_template"]:
+            reading.check(
+                "meshProvisioning.accountEmailTemplate", patterns.validate_email_template,
+                values["account_email_template"], **limits,
+            )  # fmt: skip
+        if values["account_alias_pattern"]:
+            found = reading.check(
+                "accountAliasPattern", patterns.validate_alias_pattern,
+                values["account_alias_pattern"], **limits,
+            )  # fmt: skip
+            reading.warnings += [f"accountAliasPattern: {warning}" for warning in found or []]
+        sign_in = values["console_sign_in_url_template"]
+        if (
+            sign_in
+            and "consoleSignInUrlTemplate" not in reading.errors
+            and data.get("identityProvider") is None
+            and "provider_arn" in patterns.console_sign_in_placeholders(sign_in)
+        ):
+            reading.error(
+                "consoleSignInUrlTemplate",
+                "uses {provider_arn}, but the platform has no identityProvider",
+            )
+        values["landing_zones"] = tuple(
+            replace(zone, stack_set_region=values["region"])
+            if not zone.stack_set_region and (zone.stack_set_name or zone.bootstrap_template)
+            else zone
+            for zone in values["landing_zones"]
+        )
+
+
+PROVISIONING = ("meshProvisioning", "externalProvisioning")
+
+
+@cache
+def declared() -> PlatformConfig:
+    """The declaration with its fields bound, once (DRF copies every field per instance)."""
+    declaration = PlatformConfig()
+    declaration.fields  # noqa: B018 - binds them now
+    return declaration
+
+
+def export(record: PlatformRecord) -> dict[str, Any]:
+    """The record as a file or the API shows it: secrets as fingerprints only."""
+    return declared().to_representation(record)
+
+
+def field_at(path: str) -> Any:
+    """The declared field at a path without list indexes, e.g. `webIdentity.roleArn`."""
+    field: Any = declared()
+    for key in path.split("."):
+        field = field.fields[key]
+    return field
+
+
+def attribute_at(path: str) -> str:
+    """The PlatformRecord attribute that holds the value at `path`."""
+    return field_at(path).source
+
+
+def paths(part: RecordObject, where=lambda field: True, prefix: str = ""):
+    """The paths of `part`'s keys (through its objects, not into lists) whose field matches."""
+    for key, field in part.fields.items():
+        if where(field):
+            yield join(prefix, key), field
+        if isinstance(field, RecordObject):
+            yield from paths(field, where, join(prefix, key))
+
+
+def keys_affecting_every_account() -> tuple[str, ...]:
+    """The keys whose change alters every account of the platform."""
+    return tuple(key for key, field in declared().fields.items() if field.every_account)
+
+
+RECORD_KEYS = tuple(declared().fields)
+LANDING_ZONE_KEYS = tuple(declared().fields["landingZones"].child.fields)
+SECRET_PATHS = tuple(path for path, _ in paths(declared(), lambda f: isinstance(f, SecretValue)))
+KEYS_AFFECTING_EVERY_ACCOUNT = keys_affecting_every_account()
+
+
+def in_record_order(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The errors ordered by the record's keys, then by path."""
+    keys = tuple(declared().fields)
+
+    def position(path: str) -> tuple[int, str]:
+        head = path.split(".")[0].split("[")[0]
+        return (keys.index(head) if head in keys else len(keys), path)
+
+    return {path: errors[path] for path in sorted(errors, key=position)}

@@ -1,0 +1,36 @@
+"""The run history's filters, declared once: the runs page, its CSV export and the API's
+`/api/v1/runs/` read the same parameters the same way."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+
+from accounts.filters import PlatformFilter
+from meshaws_site.history import HistoryFilterSet
+
+from .models import ReplicationRun
+
+
+class ReplicationRunFilter(HistoryFilterSet):
+    """Runs by status, trigger, platform, account, requester and the days they were created."""
+
+    status = django_filters.ChoiceFilter(
+        choices=ReplicationRun.Status.choices, empty_label="any status"
+    )
+    trigger = django_filters.ChoiceFilter(
+        choices=ReplicationRun.Trigger.choices, empty_label="any trigger"
+    )
+    platform = PlatformFilter(field_name="account__platform")
+    account = django_filters.NumberFilter(
+        field_name="account__id", label="Account id", help_text="project account id"
+    )
+    requested_by = django_filters.CharFilter(
+        field_name="requested_by__username", max_length=150, label="Requested by",
+        help_text="username of who asked for the run",
+        widget=forms.TextInput(attrs={"placeholder": "username"}),
+    )  # fmt: skip
+
+    class Meta(HistoryFilterSet.Meta):
+        model = ReplicationRun
+        fields = ["status", "trigger", "platform", "account", "requested_by"]

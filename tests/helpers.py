@@ -1,0 +1,367 @@
+"""Plain helpers the tests share: test data, the sandbox emulator, replication runs, the API."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+import aws
+from accounts.models import Binding, Customer, Project, ProjectAccount
+from accounts.services import api_token_create
+from audit.models import AuditEvent
+from platforms.models import LandingZone, Location, PlatformInstance, RoleMapping
+from replication import engine
+from replication.models import ReplicationRun
+from sandbox import setup
+
+PASSWORD = "correct-horse-battery-staple"
+
+# --- platform records ---------------------------------------------------------------------
+
+DATA = Path(__file__).parent / "platforms" / "data"
+# A copy of docs/reference/platform-example.json, the contract for the record's keys.
+EXAMPLE_FILE = DATA / "platform-example.json"
+SHARED_EXAMPLE_FILE = Path(settings.BASE_DIR) / "docs" / "reference" / "platform-example.json"
+
+# Distinctive secret values: the leak tests search every output for them.
+ACCESS_KEY = "AKIALEAKCANARY000001"
+SECRET_KEY = "leak-canary-secret-key-wJalrXUtnFEMI"
+PRIVILEGED_EXTERNAL_ID = "leak-canary-privileged-0d6f7e2a-5b1c"
+SECRETS = (ACCESS_KEY, SECRET_KEY, PRIVILEGED_EXTERNAL_ID)
+
+# The URL parameters of the site, with the identifiers of `project_on_platform`'s objects.
+PARAMETERS = {
+    "<slug:location>": "eu", "<slug:platform>": "aws-prod", "<slug:customer>": "acme",
+    "<slug:project>": "web", "<int:binding>": "1",
+}  # fmt: skip
+
+# A landing zone's bootstrap template: one role, named after the stage.
+TEMPLATE = """AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  AccountId: {Type: String}
+  Stage: {Type: String}
+Resources:
+  AuditRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: !Sub 'audit-${Stage}'
+      AssumeRolePolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Principal: {AWS: 'arn:aws:iam::123456789012:root'}, Action: 'sts:AssumeRole'}]}
+"""
+
+
+def api_for(user) -> APIClient:
+    """An API client with a token of `user` (none for `None`)."""
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, actor=None)}")
+    return client
+
+
+# --- processes ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on at the moment, on the loopback interface."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_manage(*args: str, env: dict | None = None, timeout: float = 60):
+    """Run `manage.py` in a fresh interpreter (for what must not share the test process)."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def database_url() -> str:
+    """The test database, as DATABASE_URL for another process."""
+    config = connection.settings_dict
+    if config["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{config['NAME']}"
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    return f"postgres://{config['USER']}{password}@{config['HOST']}:{config['PORT'] or 5432}/{config['NAME']}"
+
+
+def run_worker(redis_url: str, settings_module: str = "meshaws_site.test_settings", **env: str):
+    """A burst worker process, as `make run` starts one, on the test database and `redis_url`."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "rqworker", "--burst", "--with-scheduler",
+         "--worker-class", "rq.worker.SimpleWorker", "replication", "default"],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": settings_module,
+             "DATABASE_URL": database_url(), "REDIS_URL": redis_url, **env},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+# --- the sandbox emulator -----------------------------------------------------------------
+
+
+def reset_sandbox(url: str) -> None:
+    """Empty the emulator at `url`, as if it had just been started."""
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+def sandbox_record(state, **changes) -> dict:
+    """The record of a platform on the bootstrapped sandbox `state`, with `changes` applied.
+
+    The sandbox's own record (its credentials, roles and OU), with what the tests rely on:
+    platform `aws`, two role mappings, `sbx-` aliases enforced, a second landing zone with a
+    bootstrap template.
+    """
+    record = setup.platform_record(state)
+    record.update(
+        {
+            "platform": "aws",
+            "region": "eu-central-1",
+            "roleMappings": [
+                {
+                    "mapKey": "admin",
+                    "mapValue": {
+                        "roleName": "ProjectAdmin",
+                        "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+                    },
+                },
+                {
+                    "mapKey": "reader",
+                    "mapValue": {
+                        "roleName": "ProjectReader",
+                        "policyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+                    },
+                },
+            ],
+            "meshProvisioning": {"accountEmailTemplate": "aws+%s@sbx.io"},
+            "accountAliasPattern": "sbx-<customer>-<project>",
+            "enforceAccountAlias": True,
+            "identityProvider": {
+                "name": "meshaws-idp",
+                "metadataDocument": (DATA / "idp-metadata.xml").read_text(),
+            },
+            "landingZones": [
+                {
+                    "identifier": "default",
+                    "displayName": "Default",
+                    "targetOrganizationalUnit": state.landing_zone_ou_id,
+                },
+                {
+                    "identifier": "bootstrapped",
+                    "displayName": "With bootstrap",
+                    "targetOrganizationalUnit": state.landing_zone_ou_id,
+                    "bootstrapTemplate": TEMPLATE,
+                    "stackSetRegion": "eu-central-1",
+                },
+            ],
+        }
+    )
+    record.update(changes)
+    return record
+
+
+def automation_credentials(state) -> aws.Credentials:
+    """A session of the automation role, taken as meshaws takes it (the emulator checks trust)."""
+    return aws.assume_role(
+        credentials=aws.Credentials(state.access_key_id, state.secret_access_key),
+        role_arn=state.automation_role_arn, external_id=state.automation_external_id,
+        session_name="test", region="eu-central-1", endpoint_url=state.endpoint_url,
+    )  # fmt: skip
+
+
+def management(url, service):
+    """A client of the sandbox's management account."""
+    return aws.client(
+        service, region="us-east-1", credentials=setup.MANAGEMENT_CREDENTIALS, endpoint_url=url
+    )
+
+
+def member(url, account_id, service, region="eu-central-1"):
+    """A client of member account `account_id`, through the role CreateAccount made."""
+    # The role CreateAccount made: the sandbox platform's accountAccessRole.
+    credentials = aws.assume_role(
+        credentials=setup.MANAGEMENT_CREDENTIALS, role_arn=f"arn:aws:iam::{account_id}:role/{setup.ACCOUNT_ACCESS_ROLE}",
+        session_name="test", region=region, endpoint_url=url,
+    )  # fmt: skip
+    return aws.client(service, region=region, credentials=credentials, endpoint_url=url)
+
+
+def account_made_outside(url: str, email: str, name: str, **params) -> str:
+    """The id of an account created in the sandbox's organization without meshaws."""
+    org = aws.client(
+        "organizations", region=aws.ORGANIZATIONS_REGION,
+        credentials=setup.MANAGEMENT_CREDENTIALS, endpoint_url=url,
+    )  # fmt: skip
+    made = aws.call(org, "create_account", Email=email, AccountName=name, **params)
+    return aws.call(
+        org, "describe_create_account_status",
+        CreateAccountRequestId=made["CreateAccountStatus"]["Id"],
+    )["CreateAccountStatus"]["AccountId"]  # fmt: skip
+
+
+def copy_of_the_management_role(state, name: str) -> str:
+    """Another role in the sandbox's management account, trusted and allowed like the first."""
+    iam = aws.client(
+        "iam", region="us-east-1", credentials=setup.MANAGEMENT_CREDENTIALS,
+        endpoint_url=state.endpoint_url,
+    )  # fmt: skip
+    trust = aws.call(iam, "get_role", RoleName=setup.SERVICE_ROLE)["Role"]
+    arn = aws.call(
+        iam, "create_role", RoleName=name,
+        AssumeRolePolicyDocument=as_json(trust["AssumeRolePolicyDocument"]),
+    )["Role"]["Arn"]  # fmt: skip
+    for policy in aws.call(iam, "list_role_policies", RoleName=setup.SERVICE_ROLE)["PolicyNames"]:
+        document = aws.call(iam, "get_role_policy", RoleName=setup.SERVICE_ROLE, PolicyName=policy)[
+            "PolicyDocument"
+        ]
+        aws.call(
+            iam, "put_role_policy", RoleName=name, PolicyName=policy,
+            PolicyDocument=as_json(document),
+        )  # fmt: skip
+    allow_service_user_to_assume(state, arn)
+    return arn
+
+
+def allow_service_user_to_assume(state, role_arn: str) -> None:
+    """Let meshfed-service assume `role_arn` too: AWS wants its own policy to allow it."""
+    meshcloud = aws.assume_role(
+        credentials=setup.MANAGEMENT_CREDENTIALS, session_name="test", region="us-east-1",
+        role_arn=f"arn:aws:iam::{state.meshcloud_account_id}:role/OrganizationAccountAccessRole",
+        endpoint_url=state.endpoint_url,
+    )  # fmt: skip
+    iam = aws.client(
+        "iam", region="us-east-1", credentials=meshcloud, endpoint_url=state.endpoint_url
+    )
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn},
+    ]}  # fmt: skip
+    aws.call(
+        iam, "put_user_policy", UserName=setup.SERVICE_USER,
+        PolicyName=f"Assume{role_arn.rsplit('/', 1)[-1]}", PolicyDocument=json.dumps(policy),
+    )  # fmt: skip
+
+
+def as_json(document) -> str:
+    """An IAM policy document as IAM returns it (dict, JSON or URL-encoded JSON), as JSON."""
+    return json.dumps(document if isinstance(document, dict) else json.loads(unquote(document)))
+
+
+# --- replication runs ---------------------------------------------------------------------
+
+WRITE_PREFIXES = ("Create", "Update", "Delete", "Put", "Attach", "Detach", "Tag", "Untag", "Move")
+
+
+class Scheduler:
+    """Collects what the engine asks to schedule, instead of queueing it in Redis."""
+
+    def __init__(self):
+        self.requests = []
+
+    def __call__(self, run, delay):
+        self.requests.append((run.pk, delay))
+
+
+def run_to_end(run_id, max_attempts=30):
+    """Execute a run until it is no longer waiting (each waiting attempt runs at once)."""
+    scheduler = Scheduler()
+    for _ in range(max_attempts):
+        status = engine.execute(run_id, schedule=scheduler)
+        if status != ReplicationRun.Status.WAITING:
+            return status, scheduler
+    raise AssertionError("the run kept waiting")
+
+
+# --- docs/aws-setup.md's policies ---------------------------------------------------------
+
+GUIDE = Path(settings.BASE_DIR) / "docs" / "aws-setup.md"
+POLICY_MARKER = re.compile(
+    r"^<!-- policy: (?P<name>[a-z-]+) -->\n```json\n(?P<body>.*?)^```$", re.M | re.S
+)
+
+
+def guide_policies(**values: str) -> dict[str, dict]:
+    """Every named policy of the guide, parsed, with the `${name}` placeholders given filled."""
+    text = GUIDE.read_text()
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", value)
+    return {match["name"]: json.loads(match["body"]) for match in POLICY_MARKER.finditer(text)}
+
+
+def as_list(value) -> list:
+    """A policy element that may be one value or a list, as a list."""
+    return value if isinstance(value, list) else [value]
+
+
+# --- rows ---------------------------------------------------------------------------------
+
+WRITABLE_MODELS = (
+    Location, PlatformInstance, LandingZone, RoleMapping, Customer, Project, Binding,
+    ProjectAccount, ReplicationRun, AuditEvent,
+)  # fmt: skip
+
+
+def row_counts() -> dict[str, int]:
+    """The number of rows of every model a request or an import can write."""
+    return {model.__name__: model.objects.count() for model in WRITABLE_MODELS}
+
+
+# The platform form as posted from the browser (tests/platforms).
+FORM = {
+    "location": "eu",
+    "identifier": "aws-dev",
+    "display_name": "Development",
+    "region": "eu-central-1",
+    "access_key": "AKIAFORMEXAMPLE00001",
+    "secret_key": "form-secret-key-value-0001",
+    "privileged_external_id": "6b1c0d6f-7e2a-4c8e-9f3a",
+    "organization_root_account_role": "arn:aws:iam::123456789012:role/MeshfedServiceRole",
+    "automation_account_role": "arn:aws:iam::210987654321:role/MeshfedAutomationRole",
+    "provisioning": "mesh",
+    "account_email_template": "aws+%s@example.com",
+    "external_timeout_minutes": "60",
+    "external_customer_tag_key": "ProductName",
+    "external_project_tag_key": "Stage",
+    "external_avm_timeout_minutes": "60",
+    "account_alias_pattern": "acme-<customer>-<project>",
+    "customer_identifier_length": "16",
+    "project_identifier_length": "30",
+    "account_creation_concurrency": "5",
+}
+MAPPINGS = [
+    {"project_role": "admin", "role_name": "ProjectAdmin",
+     "policy_arns": "arn:aws:iam::aws:policy/AdministratorAccess"},
+    {"project_role": "reader", "role_name": "ProjectReader", "policy_arns": ""},
+]  # fmt: skip
+ZONES = [
+    {
+        "identifier": "default",
+        "display_name": "Default",
+        "target_organizational_unit": "ou-ab12-cdef3456",
+    }
+]
+
+
+def post_data(fields=None, mappings=MAPPINGS, zones=ZONES, initial_mappings=0, initial_zones=0):
+    """The platform form as the browser posts it: FORM with `fields`, and the two formsets."""
+    data = {**FORM, **(fields or {})}
+    for prefix, rows, initial in (("rm", mappings, initial_mappings), ("lz", zones, initial_zones)):
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(rows))
+        data[f"{prefix}-INITIAL_FORMS"] = str(initial)
+        for index, row in enumerate(rows):
+            for key, value in row.items():
+                data[f"{prefix}-{index}-{key}"] = value
+    return {key: value for key, value in data.items() if value is not None}

@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.roles.staff_role_context",
+                "replication.context_processors.statuses",
             ],
         },
     },

@@ -136,6 +136,21 @@ class ReplicationStep(models.Model):
     def __str__(self) -> str:
         return f"{self.name}: {self.status}"
 
+    @property
+    def icon(self) -> str:
+        """The mark the pages show beside the step's status (a glyph, never the only cue)."""
+        return STEP_ICONS.get(self.status, "✗")
+
+
+STEP_ICONS = {
+    ReplicationStep.Status.OK: "✓",
+    ReplicationStep.Status.CHANGED: "✎",
+    ReplicationStep.Status.WAITING: "⏳",
+    ReplicationStep.Status.SKIPPED: "↷",
+    ReplicationStep.Status.WARNING: "⚠",
+    ReplicationStep.Status.FAILED: "✗",
+}
+
 
 class ReplicationBatch(models.Model):
     """A re-sync of many accounts at once (a platform's, or a selection), to follow its progress."""

@@ -25,7 +25,7 @@ from platforms.models import PlatformInstance
 
 from . import permissions, selectors, services
 from .models import Binding, Customer, Project, ProjectRole
-from .signin import entitlements_for
+from .signin import AccessMode, entitlements_for
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -254,14 +254,35 @@ class CanViewBindings(BasePermission):
 
 
 class EntitlementSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        choices=[AccessMode.SAML.value, AccessMode.IDENTITY_CENTER.value],
+        help_text="saml: assume role_arn through provider_arn (the SAML assertion); "
+        "identity_center: member of group_name, which has permission_set_arns in the account",
+    )
     project = serializers.CharField(help_text="customer.project")
     platform = serializers.CharField(help_text="platform.location")
     account_id = serializers.CharField(help_text="the 12-digit AWS account id")
     project_role = serializers.CharField(help_text="the project role the binding grants")
-    role_arn = serializers.CharField(help_text="the IAM role the user may assume")
-    provider_arn = serializers.CharField(help_text="the SAML provider the role trusts")
+    role_arn = serializers.CharField(
+        allow_null=True, help_text="saml: the IAM role the user may assume; null otherwise"
+    )
+    provider_arn = serializers.CharField(
+        allow_null=True, help_text="saml: the SAML provider the role trusts; null otherwise"
+    )
+    group_name = serializers.CharField(
+        allow_null=True,
+        help_text="identity_center: the Identity Store group the user is a member of; null "
+        "otherwise",
+    )
+    permission_set_arns = serializers.ListField(
+        child=serializers.CharField(), allow_null=True,
+        help_text="identity_center: the permission sets the group is assigned in the account; "
+        "null otherwise",
+    )  # fmt: skip
     sign_in_url = serializers.CharField(
-        allow_null=True, help_text="console sign-in link; null without the platform's template"
+        allow_null=True,
+        help_text="saml: the console sign-in link (null without the platform's template); "
+        "identity_center: the AWS access portal (null without the platform's signInUrl)",
     )
 
 
@@ -271,23 +292,31 @@ class EntitlementsSerializer(serializers.Serializer):
 
 
 class EntitlementsView(APIView):
-    """A user's entitlements: the role ARN + SAML provider ARN pairs their bindings grant."""
+    """A user's entitlements: SAML role + provider ARN pairs, Identity Center permission sets."""
 
     permission_classes = [IsAuthenticated, CanViewBindings]
+    modes = (AccessMode.SAML.value, AccessMode.IDENTITY_CENTER.value)
 
     @extend_schema(
-        description="The role ARN + SAML provider ARN pairs the user's bindings grant, for the "
-        "identity provider to put into the SAML assertion: unexpired bindings only, in live "
-        "accounts that have an AWS account id, on platforms with a SAML identity provider.",
+        description="What the user's bindings give: unexpired bindings only, in live accounts "
+        "that have an AWS account id, on platforms with single sign-on. On a platform with a SAML "
+        "identity provider (mode saml), the role ARN + SAML provider ARN pairs, for the identity "
+        "provider to put into the SAML assertion; on a platform with IAM Identity Center (mode "
+        "identity_center), the group and its permission sets in the account. An identity "
+        "provider asks for `?mode=saml` to get the pairs alone.",
         parameters=[
             OpenApiParameter(
                 "user", str, OpenApiParameter.PATH,
                 description="the external user id of the bindings, usually an e-mail",
-            )
+            ),
+            OpenApiParameter(
+                "mode", str, OpenApiParameter.QUERY, enum=list(modes),
+                description="only the entitlements of platforms in this access mode",
+            ),
         ],
         responses={
             200: EntitlementsSerializer,
-            400: OpenApiResponse(description="not a user id a binding can have"),
+            400: OpenApiResponse(description="not a user id a binding can have, or not a mode"),
         },
     )  # fmt: skip
     def get(self, request, user: str):
@@ -298,5 +327,8 @@ class EntitlementsView(APIView):
             raise serializers.ValidationError({"user": error.messages}) from None
         if "\x00" in user:  # no binding can hold it, and PostgreSQL refuses it in a query
             raise serializers.ValidationError({"user": ["must not contain a NUL character"]})
-        body = {"user": user, "entitlements": entitlements_for(user)}
+        mode = request.query_params.get("mode")
+        if mode is not None and mode not in self.modes:
+            raise serializers.ValidationError({"mode": [f"must be one of {', '.join(self.modes)}"]})
+        body = {"user": user, "entitlements": entitlements_for(user, mode=mode)}
         return Response(EntitlementsSerializer(body).data)

@@ -10,6 +10,8 @@ from django.dispatch import Signal
 ACCOUNT_CREATED = "account_created"
 PROJECT_CHANGED = "project_changed"
 BINDINGS_CHANGED = "bindings_changed"
+# Not sent by a service: the time of a binding's `expires_at` came (replication schedules it).
+BINDING_EXPIRED = "binding_expired"
 
 # Sent inside the service's transaction with `accounts` (an iterable of ProjectAccount),
 # `reason` (one of the above) and `actor` (None: the system).

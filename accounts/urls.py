@@ -21,4 +21,6 @@ urlpatterns = [
     ),
     path("bindings/<int:binding>/", views.binding_edit, name="binding-edit"),
     path("bindings/<int:binding>/remove/", views.binding_remove, name="binding-remove"),
+    # path, not str: a user id may hold a slash (an e-mail's local part may) and must reverse.
+    path("users/<path:user>/", views.user_detail, name="user-detail"),
 ]

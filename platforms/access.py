@@ -28,6 +28,11 @@ class PlatformAccess:
     privileged_external_id: str
     web_identity_role_arn: str = ""
     web_identity_token_file: str = ""
+    # Identity Center mode: its region, and the delegated administrator's role (empty: the
+    # Identity Center calls go through the management role).
+    identity_center_region: str = ""
+    identity_center_role: str = ""
+    identity_center_external_id: str = ""
 
     def __repr__(self) -> str:  # keys never reach a log line
         return f"PlatformAccess(management_role={self.management_role!r})"
@@ -48,6 +53,9 @@ def platform_access(platform) -> PlatformAccess:
         privileged_external_id=_decrypted(privileged),
         web_identity_role_arn=platform.web_identity_role_arn,
         web_identity_token_file=platform.web_identity_token_file,
+        identity_center_region=platform.identity_center_region,
+        identity_center_role=platform.identity_center_role_arn,
+        identity_center_external_id=platform.identity_center_external_id,
     )
 
 

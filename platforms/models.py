@@ -30,6 +30,13 @@ class PlatformInstance(models.Model):
         MESH = "mesh", "meshaws creates the accounts"
         EXTERNAL = "external", "an external account vending machine creates them"
 
+    class AccessMode(models.TextChoices):
+        """How people sign in to the platform's accounts (`access_mode`)."""
+
+        NONE = "none", "no single sign-on"
+        SAML = "saml", "a SAML identity provider in every account"
+        IDENTITY_CENTER = "identity_center", "IAM Identity Center"
+
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="platforms")
     identifier = models.CharField(max_length=63, help_text="the record's `platform`")
     display_name = models.CharField(max_length=100, blank=True)
@@ -71,6 +78,15 @@ class PlatformInstance(models.Model):
     tag_prefix = models.CharField(max_length=64, blank=True)
     identity_provider_name = models.CharField(max_length=128, blank=True)
     identity_provider_metadata = models.TextField(blank=True)
+    # identityCenter: set (the instance ARN) instead of identityProvider, never both.
+    identity_center_instance_arn = models.CharField(max_length=1224, blank=True, default="")
+    identity_center_identity_store_id = models.CharField(max_length=64, blank=True, default="")
+    identity_center_region = models.CharField(max_length=32, blank=True, default="")
+    # A role in a delegated-administrator account; empty: the organization root role.
+    identity_center_role_arn = models.CharField(max_length=2048, blank=True, default="")
+    identity_center_external_id = models.CharField(max_length=1224, blank=True, default="")
+    identity_center_group_name_pattern = models.CharField(max_length=1024, blank=True, default="")
+    identity_center_sign_in_url = models.CharField(max_length=300, blank=True, default="")
     account_creation_concurrency = models.PositiveSmallIntegerField(default=5)
     endpoint_url = models.CharField(max_length=300, blank=True)
     # The console sign-in link shown per account and role; empty: no links.
@@ -101,6 +117,15 @@ class PlatformInstance(models.Model):
     def full_identifier(self) -> str:
         """`<platform>.<location>`, the way projects and the API refer to a platform."""
         return f"{self.identifier}.{self.location.identifier}"
+
+    @property
+    def access_mode(self) -> str:
+        """Identity Center, SAML or none: which of the two sign-in configurations is set."""
+        if self.identity_center_instance_arn:
+            return self.AccessMode.IDENTITY_CENTER
+        if self.identity_provider_name:
+            return self.AccessMode.SAML
+        return self.AccessMode.NONE
 
     @property
     def organization_destination(self) -> str:
@@ -147,7 +172,10 @@ class LandingZone(models.Model):
 
 
 class RoleMapping(models.Model):
-    """The IAM role, and policies, a project role gets: on a platform or in one landing zone."""
+    """What a project role gets, on a platform or in one landing zone.
+
+    SAML mode: an IAM role name and its policies. Identity Center mode: permission sets.
+    """
 
     platform = models.ForeignKey(
         PlatformInstance,
@@ -164,8 +192,9 @@ class RoleMapping(models.Model):
         related_name="role_mappings",
     )
     project_role = models.CharField(max_length=50)
-    role_name = models.CharField(max_length=64)
+    role_name = models.CharField(max_length=64, blank=True)
     policy_arns = models.JSONField(default=list, blank=True)
+    permission_set_arns = models.JSONField(default=list, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -176,6 +205,13 @@ class RoleMapping(models.Model):
                 | Q(platform__isnull=True, landing_zone__isnull=False),
                 name="role_mapping_belongs_to_platform_or_landing_zone",
                 violation_error_message="a role mapping belongs to a platform or a landing zone",
+            ),
+            # SAML: a role name (and policies); Identity Center: permission sets, no role name.
+            models.CheckConstraint(
+                condition=(~Q(role_name="") & Q(permission_set_arns=[]))
+                | (Q(role_name="") & ~Q(permission_set_arns=[])),
+                name="role_mapping_has_role_name_or_permission_sets",
+                violation_error_message="a role mapping has a role name or permission sets",
             ),
             models.UniqueConstraint(
                 fields=["platform", "project_role"],
@@ -192,4 +228,4 @@ class RoleMapping(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project_role} → {self.role_name}"
+        return f"{self.project_role} → {self.role_name or ', '.join(self.permission_set_arns)}"

@@ -13,6 +13,7 @@ from audit.services import audit_event_create
 
 from . import patterns, secrets, signals
 from .config_io import (
+    IdentityCenterRecord,
     PlatformRecord,
     RecordInvalid,
     RoleMappingRecord,
@@ -91,6 +92,7 @@ def _replace_role_mappings(
             project_role=mapping.project_role,
             role_name=mapping.role_name,
             policy_arns=list(mapping.policy_arns),
+            permission_set_arns=list(mapping.permission_set_arns),
             position=position,
         )
         for position, mapping in enumerate(mappings)
@@ -158,6 +160,7 @@ def platform_apply(
     platform.tag_prefix = record.tag_prefix
     platform.identity_provider_name = record.identity_provider_name
     platform.identity_provider_metadata = record.identity_provider_metadata
+    _set_identity_center(platform, record.identity_center)
     platform.account_creation_concurrency = record.account_creation_concurrency
     platform.endpoint_url = record.endpoint_url
     platform.console_sign_in_url_template = record.console_sign_in_url_template
@@ -184,6 +187,17 @@ def platform_apply(
             sender=PlatformInstance, platform=platform, before=before, after=after
         )
     return PlatformApplied(platform, created=created, changed=True)
+
+
+def _set_identity_center(platform: PlatformInstance, center: IdentityCenterRecord | None) -> None:
+    """The identity_center_* fields from the record's identityCenter, or all empty."""
+    platform.identity_center_instance_arn = center.instance_arn if center else ""
+    platform.identity_center_identity_store_id = center.identity_store_id if center else ""
+    platform.identity_center_region = center.region if center else ""
+    platform.identity_center_role_arn = center.role_arn if center else ""
+    platform.identity_center_external_id = center.external_id if center else ""
+    platform.identity_center_group_name_pattern = center.group_name_pattern if center else ""
+    platform.identity_center_sign_in_url = center.sign_in_url if center else ""
 
 
 def _apply_landing_zones(platform: PlatformInstance, record: PlatformRecord) -> None:

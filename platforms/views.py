@@ -20,6 +20,7 @@ from .models import PlatformInstance
 
 # Example identifiers for the live preview of naming patterns.
 EXAMPLE = patterns.NameContext(customer="acme", project="web-shop", tenant_platform_number=7)
+EXAMPLE_ROLE = "admin"
 MAX_UPLOAD_BYTES = 2_000_000
 
 
@@ -93,6 +94,10 @@ def _naming_preview(record: config_io.PlatformRecord) -> dict[str, str]:
     if record.account_alias_pattern:
         preview["alias"] = patterns.render_account_alias(record.account_alias_pattern, context)
         preview["alias_worst"] = patterns.alias_worst_case(record.account_alias_pattern, **limits)
+    if record.identity_center is not None:
+        pattern = record.identity_center.group_name_pattern
+        preview["group_name"] = patterns.render_group_name(pattern, context, EXAMPLE_ROLE)
+        preview["group_name_worst"] = patterns.group_name_worst_case(pattern, **limits)
     return preview
 
 
@@ -291,7 +296,8 @@ def platform_import(request):
 @permission_required(platform_permissions.VIEW_PLATFORMS, raise_exception=True)
 @require_GET
 def pattern_preview(request):
-    """htmx partial: example and worst-case renderings of the e-mail and alias patterns."""
+    """htmx partial: example and worst-case renderings of the e-mail, alias and group name
+    patterns."""
     try:
         limits = {
             "customer_length": int(request.GET.get("customer_identifier_length") or 16),
@@ -307,11 +313,16 @@ def pattern_preview(request):
          patterns.validate_email_template, patterns.render_account_email),
         ("Alias", request.GET.get("account_alias_pattern", "").strip(),
          patterns.validate_alias_pattern, patterns.render_account_alias),
+        ("Group name", request.GET.get("identity_center_group_name_pattern", "").strip(),
+         patterns.validate_group_name_pattern,
+         lambda pattern, context: patterns.render_group_name(pattern, context, EXAMPLE_ROLE)),
     )  # fmt: skip
     for label, pattern, validate, render_one in checks:
         if not pattern:
             continue
         entry = {"label": label, "pattern": pattern}
+        if label == "Group name":
+            entry["project_role"] = EXAMPLE_ROLE
         try:
             patterns.validate_identifier_limits(limits["customer_length"], limits["project_length"])
             outcome = validate(pattern, platform=platform, **limits)

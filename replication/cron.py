@@ -11,6 +11,7 @@ from rq import cron
 
 from accounts.selectors import project_accounts
 from replication import jobs
+from replication.expiry import accounts_with_expired_members
 from replication.models import ReplicationRun
 from replication.services import request_replication
 
@@ -46,5 +47,17 @@ def sweep_overdue_runs() -> int:
     return count
 
 
+def sweep_expired_members() -> int:
+    """Cron job: a run of each account keeping a member whose binding expired (its scheduled
+    run was lost, or the platform came to Identity Center mode since); returns how many."""
+    accounts = accounts_with_expired_members()
+    for account in accounts:
+        request_replication(
+            account=account, trigger=ReplicationRun.Trigger.BINDING_EXPIRED, actor=None
+        )
+    return len(accounts)
+
+
 cron.register(resync_all_accounts, "default", cron="0 3 * * *", name="daily re-sync")
 cron.register(sweep_overdue_runs, "default", interval=120, name="sweep overdue runs")
+cron.register(sweep_expired_members, "default", interval=300, name="sweep expired members")

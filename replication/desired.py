@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from accounts.models import ProjectAccount
+from django.utils import timezone
+
+from accounts.models import Binding, ProjectAccount
+from platforms import patterns
 
 DEFAULT_ACCESS_ROLE = "OrganizationAccountAccessRole"
 SAML_AUDIENCE = "https://signin.aws.amazon.com/saml"
@@ -39,6 +43,29 @@ class DesiredStack:
 
 
 @dataclass(frozen=True)
+class DesiredGroup:
+    """The Identity Center group of one mapped project role: name, members, permission sets."""
+
+    project_role: str
+    display_name: str
+    description: str
+    members: tuple[str, ...]  # user names: the role's bindings on the project, not expired
+    permission_set_arns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DesiredIdentityCenter:
+    """Identity Center mode: the instance, the role that reaches it, the account's groups."""
+
+    instance_arn: str
+    identity_store_id: str
+    region: str
+    role_arn: str  # empty: the organization root role
+    external_id: str
+    groups: tuple[DesiredGroup, ...]
+
+
+@dataclass(frozen=True)
 class DesiredAccount:
     """Everything one account must look like in AWS."""
 
@@ -63,6 +90,8 @@ class DesiredAccount:
     # The tags an external account vending machine sets: customer and project identifiers.
     avm_tag_keys: tuple[str, str] = ("ProductName", "Stage")
     stack_parameters: dict[str, str] = field(default_factory=dict)
+    # Set in Identity Center mode only; the SAML provider and roles are SAML mode's.
+    identity_center: DesiredIdentityCenter | None = None
 
     def saml_provider_arn(self, account_id: str) -> str:
         return f"arn:aws:iam::{account_id}:saml-provider/{self.saml_provider_name}"
@@ -105,7 +134,7 @@ def account_tags(account: ProjectAccount) -> dict[str, str]:
 def for_account(account: ProjectAccount) -> DesiredAccount:
     """The desired state of `account` (its project, platform and landing zone prefetched)."""
     platform, zone, project = account.platform, account.landing_zone, account.project
-    mappings = (
+    mappings = list(
         zone.role_mappings.all() if zone.replaces_role_mappings else platform.role_mappings.all()
     )
     stack = None
@@ -139,7 +168,9 @@ def for_account(account: ProjectAccount) -> DesiredAccount:
         saml_provider_name=platform.identity_provider_name,
         saml_metadata=platform.identity_provider_metadata,
         roles=tuple(
-            DesiredRole(m.project_role, m.role_name, tuple(m.policy_arns)) for m in mappings
+            DesiredRole(m.project_role, m.role_name, tuple(m.policy_arns))
+            for m in mappings
+            if m.role_name
         ),
         stack=stack,
         external_provisioning=external,
@@ -152,4 +183,50 @@ def for_account(account: ProjectAccount) -> DesiredAccount:
             "ProductName": project.customer.identifier,
             "Stage": project.identifier,
         },
+        identity_center=desired_identity_center(account, mappings),
+    )
+
+
+def desired_identity_center(
+    account: ProjectAccount, mappings, now: datetime | None = None
+) -> DesiredIdentityCenter | None:
+    """The account's Identity Center groups, or None when its platform is not in that mode.
+
+    One group per project role mapped to permission sets; its members are the role's
+    bindings on the project that have not expired by `now`.
+    """
+    platform, project = account.platform, account.project
+    if platform.access_mode != platform.AccessMode.IDENTITY_CENTER:
+        return None
+    now = now or timezone.now()
+    bound: dict[str, list[str]] = {}
+    for role, user, expires_at in Binding.objects.filter(project=project).values_list(
+        "role__identifier", "user", "expires_at"
+    ):
+        if expires_at is None or expires_at > now:
+            bound.setdefault(role, []).append(user)
+    context = patterns.NameContext(
+        customer=project.customer.identifier, project=project.identifier,
+        platform=platform.identifier, tenant_platform_number=account.tenant_platform_number,
+    )  # fmt: skip
+    pattern = platform.identity_center_group_name_pattern
+    groups = tuple(
+        DesiredGroup(
+            project_role=m.project_role,
+            display_name=patterns.render_group_name(pattern, context, m.project_role),
+            description=f"Project {project.full_identifier}, project role {m.project_role} "
+            "(managed by meshaws)",
+            members=tuple(sorted(bound.get(m.project_role, ()))),
+            permission_set_arns=tuple(m.permission_set_arns),
+        )
+        for m in mappings
+        if m.permission_set_arns
+    )
+    return DesiredIdentityCenter(
+        instance_arn=platform.identity_center_instance_arn,
+        identity_store_id=platform.identity_center_identity_store_id,
+        region=platform.identity_center_region or platform.region,
+        role_arn=platform.identity_center_role_arn,
+        external_id=platform.identity_center_external_id,
+        groups=groups,
     )

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import signals as account_signals
-from accounts.models import ProjectAccount
+from accounts.models import Project, ProjectAccount
 
 
 # At module level so that ReplicationRun.Meta can name its members (a nested class does not
@@ -37,6 +37,7 @@ class ReplicationRun(models.Model):
         CONFIGURATION_CHANGED = "configuration_changed", "configuration changed"
         BINDINGS_CHANGED = account_signals.BINDINGS_CHANGED, "bindings changed"
         PROJECT_CHANGED = account_signals.PROJECT_CHANGED, "project changed"
+        BINDING_EXPIRED = account_signals.BINDING_EXPIRED, "binding expired"
         RESYNC = "resync", "re-sync requested"
         SCHEDULE = "schedule", "daily schedule"
         COMMAND = "command", "manage.py replicate"
@@ -171,3 +172,110 @@ class ReplicationBatch(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+# Identity Center mode: what meshaws made in the identity store and in IAM Identity Center, so
+# that a re-sync finds it again without asking AWS about every user.
+
+
+class IdentityCenterGroup(models.Model):
+    """The Identity Center group of one project role of one project on a platform.
+
+    Kept by its GroupId, so that a new group name pattern renames the group in place.
+    """
+
+    platform = models.ForeignKey(
+        "platforms.PlatformInstance", on_delete=models.CASCADE, related_name="+"
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    project_role = models.CharField(max_length=50)
+    identity_store_id = models.CharField(max_length=36)
+    group_id = models.CharField(max_length=47)
+    display_name = models.CharField(max_length=1024)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "project", "project_role"],
+                name="identity_center_group_one_per_project_role",
+                violation_error_message="the project role already has a group on this platform",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class IdentityCenterMembership(models.Model):
+    """A user meshaws keeps in one of its groups, present when last seen."""
+
+    group = models.ForeignKey(
+        IdentityCenterGroup, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user_name = models.CharField(max_length=254)
+    user_id = models.CharField(max_length=47)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "user_name"],
+                name="identity_center_membership_once_per_user",
+                violation_error_message="the user is a member of this group already",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_name} in {self.group_id}"
+
+
+class IdentityCenterUser(models.Model):
+    """An identity store's UserId for a user name (GetUserId's answer), until it fails."""
+
+    identity_store_id = models.CharField(max_length=36)
+    user_name = models.CharField(max_length=254)
+    user_id = models.CharField(max_length=47)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity_store_id", "user_name"],
+                name="identity_center_user_once_per_store",
+                violation_error_message="the identity store has this user name already",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.user_name
+
+
+class IdentityCenterAssignment(models.Model):
+    """An account assignment (a group, a permission set, the account) meshaws asked AWS for.
+
+    Written before the request, so that a crash never loses track of one; `request_id` is the
+    creation or deletion AWS is still working on, polled by the next attempt.
+    """
+
+    class State(models.TextChoices):
+        CREATING = "creating", "creating"
+        PRESENT = "present", "present"
+        DELETING = "deleting", "deleting"
+
+    account = models.ForeignKey(
+        ProjectAccount, on_delete=models.CASCADE, related_name="identity_center_assignments"
+    )
+    group_id = models.CharField(max_length=47)
+    permission_set_arn = models.CharField(max_length=1224)
+    state = models.CharField(max_length=16, choices=State.choices)
+    request_id = models.CharField(max_length=36, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "group_id", "permission_set_arn"],
+                name="identity_center_assignment_once",
+                violation_error_message="the group has this permission set on the account already",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} → {self.permission_set_arn} ({self.state})"

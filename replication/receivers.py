@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.db import transaction
 from django.dispatch import receiver
 
 from accounts.models import ProjectAccount
 from accounts.signals import accounts_changed
 from platforms.signals import platform_change_previewed, platform_changed
+from replication.expiry import schedule_expiry_runs
 from replication.impact import Impact, impact_of
 from replication.models import ReplicationRun
 from replication.services import request_replication_of_many
 
+logger = logging.getLogger(__name__)
+
 
 @receiver(accounts_changed, dispatch_uid="replication-accounts-changed")
 def replicate_changed_accounts(*, accounts, reason: str, actor, **kwargs) -> None:
-    """Request a run of each account, triggered by the change's reason."""
-    request_replication_of_many(
+    """Request a run of each account, triggered by the change's reason; in Identity Center
+    mode, schedule one at each expiry of the project's bindings too (after commit)."""
+    runs = request_replication_of_many(
         accounts=accounts, trigger=ReplicationRun.Trigger(reason), actor=actor
     )
+    account_ids = [run.account_id for run in runs]
+    if account_ids:
+        transaction.on_commit(lambda: _schedule_expiries(account_ids))
+
+
+def _schedule_expiries(account_ids: list[int]) -> None:
+    """schedule_expiry_runs, whose failure leaves the change saved and the sweep to catch up."""
+    try:
+        schedule_expiry_runs(account_ids)
+    except Exception:
+        logger.exception("could not schedule the binding expiries of accounts %s", account_ids)
 
 
 @receiver(platform_change_previewed, dispatch_uid="replication-platform-preview")

@@ -85,9 +85,64 @@ def service_role_policy(
                     ],
                     "Resource": "*",
                 },
+                *identity_center_statements(management_account_id),
             ],
         }
     )
+
+
+def identity_center_statements(management_account_id: str) -> list[dict]:
+    """The Identity Center calls of the replication steps, for the organization root role.
+
+    The emulator checks no policy but AssumeRole's: these keep the sandbox's role honest.
+    """
+    return [
+        {
+            "Sid": "IdentityCenterInstances",
+            "Effect": "Allow",
+            "Action": "sso:ListInstances",
+            "Resource": "*",
+        },
+        {
+            "Sid": "IdentityCenterAssignments",
+            "Effect": "Allow",
+            "Action": [
+                "sso:DescribePermissionSet",
+                "sso:CreateAccountAssignment",
+                "sso:DeleteAccountAssignment",
+                "sso:ListAccountAssignments",
+                "sso:DescribeAccountAssignmentCreationStatus",
+                "sso:DescribeAccountAssignmentDeletionStatus",
+            ],
+            "Resource": [
+                "arn:aws:sso:::instance/*",
+                "arn:aws:sso:::permissionSet/*/*",
+                "arn:aws:sso:::account/*",
+            ],
+        },
+        {
+            "Sid": "IdentityStoreGroups",
+            "Effect": "Allow",
+            "Action": [
+                "identitystore:GetGroupId",
+                "identitystore:CreateGroup",
+                "identitystore:UpdateGroup",
+                "identitystore:DescribeGroup",
+                "identitystore:ListGroups",
+                "identitystore:ListGroupMemberships",
+                "identitystore:CreateGroupMembership",
+                "identitystore:DeleteGroupMembership",
+                "identitystore:GetGroupMembershipId",
+                "identitystore:GetUserId",
+            ],
+            "Resource": [
+                f"arn:aws:identitystore::{management_account_id}:identitystore/*",
+                "arn:aws:identitystore:::group/*",
+                "arn:aws:identitystore:::user/*",
+                "arn:aws:identitystore:::membership/*",
+            ],
+        },
+    ]
 
 
 AUTOMATION_ROLE_POLICY = json.dumps(

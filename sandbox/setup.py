@@ -17,6 +17,7 @@ from meshaws_site.private_files import write_private_file
 from platforms import config_io, selectors, services
 from platforms.models import Location
 
+from .identity_center import SSO_PLATFORM, ensure_identity_center, sso_platform_record
 from .policies import (
     AUTOMATION_ROLE_POLICY,
     service_role_policy,
@@ -59,8 +60,13 @@ class SandboxState:
     privileged_external_id: str
     management_external_id: str
     automation_external_id: str
+    # IAM Identity Center: the instance, permission set ARNs by name, user ids by userName.
+    instance_arn: str
+    identity_store_id: str
+    permission_set_arns: dict[str, str]
+    users: dict[str, str]
 
-    def public_summary(self) -> dict[str, str]:
+    def public_summary(self) -> dict:
         """The state without its secrets, for printing."""
         return _without_secrets(asdict(self))
 
@@ -182,7 +188,8 @@ def load_public_state(state_file: Path) -> dict:
 
 
 def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxState:
-    """Set up (or confirm) the organization, the three accounts, the roles and the OU."""
+    """Set up (or confirm) the organization, the three accounts, the roles, the OU and the
+    Identity Center instance's permission sets and users."""
     known = load_state(state_file)
     sandbox = _Sandbox(endpoint_url, region)
     org = sandbox.client("organizations", MANAGEMENT_CREDENTIALS, region=aws.ORGANIZATIONS_REGION)
@@ -215,6 +222,10 @@ def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxSta
         AUTOMATION_ROLE_POLICY,
     )
     sandbox.allow_service_user(meshcloud_iam, service_role_arn, automation_role_arn)
+    identity_center = ensure_identity_center(
+        sandbox.client("sso-admin", MANAGEMENT_CREDENTIALS),
+        sandbox.client("identitystore", MANAGEMENT_CREDENTIALS),
+    )
 
     state = SandboxState(
         endpoint_url=endpoint_url,
@@ -234,6 +245,10 @@ def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxSta
         privileged_external_id=privileged_external_id,
         management_external_id=management_external_id,
         automation_external_id=automation_external_id,
+        instance_arn=identity_center.instance_arn,
+        identity_store_id=identity_center.identity_store_id,
+        permission_set_arns=identity_center.permission_set_arns,
+        users=identity_center.users,
     )
     # It holds the sandbox's keys: owner-only, in an owner-only folder.
     write_private_file(state_file, json.dumps(asdict(state), indent=2))
@@ -241,6 +256,7 @@ def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxSta
 
 
 SANDBOX_PLATFORM, SANDBOX_LOCATION = "sandbox", "local"
+SANDBOX_PLATFORMS = (SANDBOX_PLATFORM, SSO_PLATFORM)
 
 
 def sample_saml_metadata() -> str:
@@ -317,16 +333,27 @@ def platform_record(state: SandboxState) -> dict:
 
 def configure_platform(state: SandboxState):
     """Create or update the platform `sandbox.local` in meshaws to use this emulator."""
+    return _apply(platform_record(state), "Sandbox (local AWS emulator)")
+
+
+def configure_sso_platform(state: SandboxState):
+    """Create or update `sandbox-sso.local`: this emulator, with access by Identity Center."""
+    record = sso_platform_record(state, platform_record(state))
+    return _apply(record, "Sandbox with IAM Identity Center (local AWS emulator)")
+
+
+def _apply(record: dict, display_name: str):
+    """Create or update the platform of `record` in the location `local`."""
     location = Location.objects.filter(identifier=SANDBOX_LOCATION).first()
     if location is None:
         location = services.location_create(
             identifier=SANDBOX_LOCATION, display_name="Local sandbox", actor=None
         )
-    stored = selectors.platform_by_full_identifier(f"{SANDBOX_PLATFORM}.{SANDBOX_LOCATION}")
-    record = config_io.parse_record(
-        platform_record(state), stored=config_io.record_of(stored) if stored else None, environ={}
+    stored = selectors.platform_by_full_identifier(f"{record['platform']}.{SANDBOX_LOCATION}")
+    parsed = config_io.parse_record(
+        record, stored=config_io.record_of(stored) if stored else None, environ={}
     )
     return services.platform_apply(
-        location=location, record=record, actor=None, reason="sandbox bootstrap",
-        display_name="Sandbox (local AWS emulator)",
+        location=location, record=parsed, actor=None, reason="sandbox bootstrap",
+        display_name=display_name,
     )  # fmt: skip

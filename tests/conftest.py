@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.projects",
     "tests.fixtures.sandbox",
     "tests.fixtures.replication",
+    "tests.fixtures.identity_center",
     "tests.fixtures.browser",
 ]
 

@@ -15,10 +15,12 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 import aws
-from accounts.models import Binding, Customer, Project, ProjectAccount
+from accounts.models import Binding, Customer, Project, ProjectAccount, ProjectRole
 from accounts.services import api_token_create
 from audit.models import AuditEvent
+from platforms.config_io import parse_record, record_of
 from platforms.models import LandingZone, Location, PlatformInstance, RoleMapping
+from platforms.services import platform_apply
 from replication import engine
 from replication.models import ReplicationRun
 from sandbox import setup
@@ -41,7 +43,7 @@ SECRETS = (ACCESS_KEY, SECRET_KEY, PRIVILEGED_EXTERNAL_ID)
 # The URL parameters of the site, with the identifiers of `project_on_platform`'s objects.
 PARAMETERS = {
     "<slug:location>": "eu", "<slug:platform>": "aws-prod", "<slug:customer>": "acme",
-    "<slug:project>": "web", "<int:binding>": "1",
+    "<slug:project>": "web", "<int:binding>": "1", "<path:user>": "dev@example.com",
 }  # fmt: skip
 
 # A landing zone's bootstrap template: one role, named after the stage.
@@ -365,3 +367,136 @@ def post_data(fields=None, mappings=MAPPINGS, zones=ZONES, initial_mappings=0, i
             for key, value in row.items():
                 data[f"{prefix}-{index}-{key}"] = value
     return {key: value for key, value in data.items() if value is not None}
+
+
+# --- Identity Center mode: a stored platform (aws-sso.eu), the sandbox's users and reads --
+
+INSTANCE = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
+ADMIN_SET = "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-00000000000admin"
+BILLING_SET = "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-000000000billing"
+READER_SET = "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0000000000reader"
+PORTAL = "https://d-1234567890.awsapps.com/start"
+PATTERN = "mst-#{customerIdentifier}.#{projectIdentifier}-#{projectRoleIdentifier}"
+
+
+def sso_record(example_record: dict, **identity_center) -> dict:
+    """The example record as platform aws-sso in Identity Center mode: admin gets two
+    permission sets, reader one, user none; the sandbox zone maps admin alone, to reader's."""
+    record = {
+        **example_record,
+        "platform": "aws-sso",
+        "identityProvider": None,
+        "consoleSignInUrlTemplate": None,
+        "accountAliasPattern": None,
+        "meshProvisioning": {"accountEmailTemplate": "sso+%s@meshcloud.io"},
+        "identityCenter": {
+            "instanceArn": INSTANCE, "identityStoreId": "d-1234567890",
+            "region": "eu-central-1", "roleArn": None, "externalId": None,
+            "groupNamePattern": PATTERN, "signInUrl": PORTAL, **identity_center,
+        },
+        "roleMappings": [
+            {"mapKey": "admin", "mapValue": {"permissionSetArns": [ADMIN_SET, BILLING_SET]}},
+            {"mapKey": "reader", "mapValue": {"permissionSetArns": [READER_SET]}},
+        ],
+    }  # fmt: skip
+    zones = [dict(zone) for zone in record["landingZones"]]
+    zones[1]["roleMappings"] = [
+        {"mapKey": "admin", "mapValue": {"permissionSetArns": [READER_SET]}}
+    ]
+    record["landingZones"] = zones
+    return record
+
+
+def identity_center_platform(location, example_record: dict, **identity_center):
+    """aws-sso.eu, stored from `sso_record`."""
+    record = parse_record(sso_record(example_record, **identity_center))
+    return platform_apply(location=location, record=record, actor=None).platform
+
+
+ADA, GRACE, LINUS = "ada@sandbox.io", "grace@sandbox.io", "linus@sandbox.io"
+REGION = "eu-central-1"
+
+
+def role(identifier: str) -> ProjectRole:
+    """The project role `identifier` (admin, user, reader)."""
+    return ProjectRole.objects.get(identifier=identifier)
+
+
+def change_platform(platform, **changes):
+    """Apply the platform's record with `changes` to its top-level keys."""
+    record = record_of(platform).as_dict()
+    record.update(changes)
+    return platform_apply(
+        location=platform.location, record=parse_record(record, stored=record_of(platform)),
+        actor=None,
+    ).platform  # fmt: skip
+
+
+def clients(state):
+    """The identitystore and sso-admin clients of the sandbox's management account."""
+    return tuple(
+        aws.client(
+            service,
+            region=REGION,
+            credentials=setup.MANAGEMENT_CREDENTIALS,
+            endpoint_url=state.endpoint_url,
+        )  # fmt: skip
+        for service in ("identitystore", "sso-admin")
+    )
+
+
+def groups(state) -> dict[str, str]:
+    """The identity store's groups: name -> id."""
+    store, _ = clients(state)
+    listed = aws.paginate(store, "list_groups", "Groups", IdentityStoreId=state.identity_store_id)
+    return {group["DisplayName"]: group["GroupId"] for group in listed}
+
+
+def members(state, group_name: str) -> list[str]:
+    """The user names of a group's members, sorted (a user twice would show twice)."""
+    store, _ = clients(state)
+    names = {user_id: name for name, user_id in state.users.items()}
+    listed = aws.paginate(
+        store, "list_group_memberships", "GroupMemberships",
+        IdentityStoreId=state.identity_store_id, GroupId=groups(state)[group_name],
+    )  # fmt: skip
+    return sorted(names.get(m["MemberId"]["UserId"], m["MemberId"]["UserId"]) for m in listed)
+
+
+def assignments(state, account_id: str) -> list[tuple[str, str]]:
+    """(group name, permission set name) of every group assignment on the account, sorted."""
+    _, sso = clients(state)
+    names = {group_id: name for name, group_id in groups(state).items()}
+    found = []
+    for set_name, arn in state.permission_set_arns.items():
+        for assignment in aws.paginate(
+            sso, "list_account_assignments", "AccountAssignments",
+            InstanceArn=state.instance_arn, AccountId=account_id, PermissionSetArn=arn,
+        ):  # fmt: skip
+            if assignment["PrincipalType"] == "GROUP":
+                found.append((names.get(assignment["PrincipalId"], "?"), set_name))
+    return sorted(found)
+
+
+def add_member(state, group_name: str, user_name: str) -> None:
+    """Make a user a member of a group, as someone outside meshaws would."""
+    store, _ = clients(state)
+    aws.call(
+        store, "create_group_membership", IdentityStoreId=state.identity_store_id,
+        GroupId=groups(state)[group_name], MemberId={"UserId": state.users[user_name]},
+    )  # fmt: skip
+
+
+def calls(run, *steps: str) -> list[str]:
+    """The operations the run's steps (all, or these) recorded, in order."""
+    return [
+        call["operation"]
+        for step in run.steps.order_by("attempt", "position")
+        if not steps or step.name in steps
+        for call in step.aws_calls
+    ]
+
+
+def step(run, name: str):
+    """The run's step `name` in its last attempt."""
+    return run.steps.filter(name=name).order_by("-attempt").first()

@@ -6,8 +6,17 @@ import stat
 import pytest
 
 import aws
+from accounts.models import ProjectRole
+from accounts.services import (
+    binding_create,
+    customer_create,
+    project_account_create,
+    project_create,
+)
+from platforms.config_io import record_of
+from platforms.config_io.record import IdentityCenterRecord
 from sandbox import setup
-from tests.helpers import free_port, reset_sandbox, run_to_end
+from tests.helpers import as_list, free_port, reset_sandbox, run_to_end
 
 pytestmark = pytest.mark.sandbox
 
@@ -113,6 +122,68 @@ def test_it_gives_the_service_user_keys_that_reach_the_management_role(bootstrap
     assert aws.call(org, "list_roots")["Roots"][0]["Id"] == state.root_id
 
 
+def test_it_sets_up_identity_center_with_three_permission_sets_and_the_sample_users(bootstrap):
+    state = bootstrap()
+    sso = _management(bootstrap.url, "sso-admin", region="eu-central-1")
+    store = _management(bootstrap.url, "identitystore", region="eu-central-1")
+
+    [instance] = aws.call(sso, "list_instances")["Instances"]
+    assert (instance["InstanceArn"], instance["IdentityStoreId"]) == (
+        state.instance_arn,
+        state.identity_store_id,
+    )
+    assert sorted(state.permission_set_arns) == [
+        "AdministratorAccess",
+        "PowerUserAccess",
+        "ReadOnlyAccess",
+    ]
+    for name, arn in state.permission_set_arns.items():
+        found = {"InstanceArn": state.instance_arn, "PermissionSetArn": arn}
+        described = aws.call(sso, "describe_permission_set", **found)["PermissionSet"]
+        policies = aws.call(sso, "list_managed_policies_in_permission_set", **found)
+        assert described["Name"] == name
+        assert [policy["Arn"] for policy in policies["AttachedManagedPolicies"]] == [
+            f"arn:aws:iam::aws:policy/{name}"
+        ]
+    assert sorted(state.users) == ["ada@sandbox.io", "grace@sandbox.io", "linus@sandbox.io"]
+    for user_name, user_id in state.users.items():
+        found = aws.call(
+            store, "get_user_id", IdentityStoreId=state.identity_store_id,
+            AlternateIdentifier={"UniqueAttribute": {"AttributePath": "userName",
+                                                     "AttributeValue": user_name}},
+        )  # fmt: skip
+        assert found["UserId"] == user_id
+
+
+# The Identity Center calls of the replication steps (issue 14), by IAM action.
+IDENTITY_CENTER_ACTIONS = (
+    "identitystore:GetGroupId", "identitystore:CreateGroup", "identitystore:UpdateGroup",
+    "identitystore:ListGroupMemberships", "identitystore:CreateGroupMembership",
+    "identitystore:DeleteGroupMembership", "identitystore:GetUserId",
+    "identitystore:GetGroupMembershipId", "identitystore:ListGroups",
+    "identitystore:DescribeGroup", "sso:ListInstances", "sso:DescribePermissionSet",
+    "sso:CreateAccountAssignment", "sso:DeleteAccountAssignment", "sso:ListAccountAssignments",
+    "sso:DescribeAccountAssignmentCreationStatus", "sso:DescribeAccountAssignmentDeletionStatus",
+)  # fmt: skip
+
+
+def test_the_management_roles_policy_allows_the_identity_center_calls(bootstrap):
+    bootstrap()
+    policy = aws.call(
+        _management(bootstrap.url, "iam"), "get_role_policy",
+        RoleName="MeshfedServiceRole", PolicyName="MeshfedServiceRolePolicy",
+    )["PolicyDocument"]  # fmt: skip
+    policy = json.loads(policy) if isinstance(policy, str) else policy
+
+    allowed = {
+        action
+        for statement in policy["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"])
+    }
+    assert set(IDENTITY_CENTER_ACTIONS) <= allowed
+
+
 def test_it_changes_nothing_when_run_again(bootstrap):
     first = bootstrap()
     second = bootstrap()
@@ -128,6 +199,12 @@ def test_it_changes_nothing_when_run_again(bootstrap):
         "AccessKeyMetadata"
     ]
     assert [key["AccessKeyId"] for key in keys] == [first.access_key_id]
+    sso = _management(bootstrap.url, "sso-admin", region="eu-central-1")
+    sets = aws.call(sso, "list_permission_sets", InstanceArn=first.instance_arn)
+    assert sorted(sets["PermissionSets"]) == sorted(first.permission_set_arns.values())
+    store = _management(bootstrap.url, "identitystore", region="eu-central-1")
+    users = aws.call(store, "list_users", IdentityStoreId=first.identity_store_id)["Users"]
+    assert sorted(user["UserId"] for user in users) == sorted(first.users.values())
 
 
 def test_it_starts_over_on_a_fresh_emulator_and_keeps_the_external_id(bootstrap, sandbox_url):
@@ -162,6 +239,9 @@ def test_the_dashboard_shows_the_bootstrapped_ids_and_no_secret(bootstrap, clien
     page = client.get("/").content.decode()
     assert state.organization_id in page and state.landing_zone_ou_id in page
     assert state.automation_account_id in page and state.endpoint_url in page
+    assert state.instance_arn in page and state.identity_store_id in page
+    assert "ada@sandbox.io, grace@sandbox.io, linus@sandbox.io" in page
+    assert "sandbox.local, sandbox-sso.local" in page
     assert state.secret_access_key not in page and state.privileged_external_id not in page
 
 
@@ -179,8 +259,6 @@ def test_it_reports_an_unreachable_emulator_as_a_transient_aws_error(tmp_path):
 
 @pytest.mark.django_db
 def test_it_configures_a_platform_that_replicates_into_the_sandbox(bootstrap):
-    from accounts.services import customer_create, project_account_create, project_create
-
     state = bootstrap()
     applied = setup.configure_platform(state)
     assert applied.created and applied.platform.full_identifier == "sandbox.local"
@@ -192,3 +270,59 @@ def test_it_configures_a_platform_that_replicates_into_the_sandbox(bootstrap):
     assert run_to_end(account.runs.get().pk)[0] == "succeeded"
     roles = account.runs.get().steps.get(name="roles")
     assert roles.status == "changed" and "created ProjectAdmin" in roles.remark
+
+
+@pytest.mark.django_db
+def test_it_configures_a_second_platform_that_gives_access_by_identity_center(bootstrap):
+    state = bootstrap()
+    setup.configure_platform(state)
+
+    applied = setup.configure_sso_platform(state)
+
+    assert applied.created and applied.platform.full_identifier == "sandbox-sso.local"
+    assert not setup.configure_sso_platform(state).changed
+    record = record_of(applied.platform)
+    assert record.identity_provider_name == ""
+    assert record.identity_center == IdentityCenterRecord(
+        instance_arn=state.instance_arn, identity_store_id=state.identity_store_id,
+        region="eu-central-1", role_arn="", external_id="",
+        group_name_pattern="mst-#{customerIdentifier}.#{projectIdentifier}-#{projectRoleIdentifier}",
+        sign_in_url=f"https://{state.identity_store_id}.awsapps.com/start",
+    )  # fmt: skip
+    sets = state.permission_set_arns
+    assert {
+        mapping.project_role: mapping.permission_set_arns for mapping in record.role_mappings
+    } == {
+        "admin": (sets["AdministratorAccess"],),
+        "user": (sets["PowerUserAccess"],),
+        "reader": (sets["ReadOnlyAccess"],),
+    }
+    assert (
+        record.account_email_template
+        != record_of(setup.configure_platform(state).platform).account_email_template
+    )
+
+
+@pytest.mark.django_db
+def test_the_identity_center_platform_gives_the_sample_users_access(sso_platform, sandbox_state):
+    project = project_create(
+        customer=customer_create(identifier="acme", actor=None), identifier="web", actor=None
+    )
+    admin = ProjectRole.objects.get(identifier="admin")
+    binding_create(project=project, user="ada@sandbox.io", role=admin, actor=None)
+    account = project_account_create(project=project, platform=sso_platform, actor=None)
+
+    assert run_to_end(account.runs.get().pk)[0] == "succeeded"
+    store = _management(sandbox_state.endpoint_url, "identitystore", region="eu-central-1")
+    group_id = aws.call(
+        store, "get_group_id", IdentityStoreId=sandbox_state.identity_store_id,
+        AlternateIdentifier={"UniqueAttribute": {"AttributePath": "displayName",
+                                                 "AttributeValue": "mst-acme.web-admin"}},
+    )["GroupId"]  # fmt: skip
+    members = aws.call(
+        store, "list_group_memberships", IdentityStoreId=sandbox_state.identity_store_id,
+        GroupId=group_id,
+    )["GroupMemberships"]  # fmt: skip
+    assert [member["MemberId"]["UserId"] for member in members] == [
+        sandbox_state.users["ada@sandbox.io"]
+    ]

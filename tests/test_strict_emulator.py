@@ -5,13 +5,6 @@ strict layer) and against the suite's emulator: plain moto accepts, the strict o
 AWS does. So each test fails without the layer, and says so if moto ever becomes strict itself.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import boto3
 import botocore.config
 import botocore.exceptions
@@ -24,33 +17,11 @@ from platforms.connection import ASSUME_MANAGEMENT, check_platform
 from platforms.services import location_create, platform_apply
 from sandbox import setup, strict_emulator
 from sandbox.strict_emulator.parameters import compiled, python_pattern
-from tests.helpers import free_port, reset_sandbox, sandbox_record
+from tests.helpers import reset_sandbox, sandbox_record
 
 pytestmark = pytest.mark.sandbox
 
 NO_RETRY = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})
-
-
-@pytest.fixture(scope="module")
-def plain_moto_server():
-    """A moto_server of its own, without the strict layer; yields its URL."""
-    port = free_port()
-    # Without the managed policies: all of them cost ~1 s per account (the suite loads three).
-    environment = {k: v for k, v in os.environ.items() if k != "MOTO_IAM_LOAD_MANAGED_POLICIES"}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment,
-    )  # fmt: skip
-    try:
-        for _ in range(300):  # wait until it listens (not a timing assertion)
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -174,7 +145,7 @@ def test_it_reads_the_models_java_patterns_as_java_does():
     assert compiled(r"[\w+=,.@-]+").fullmatch("rôle") is None
 
 
-def test_every_pattern_of_the_four_services_is_enforced():
+def test_every_pattern_of_the_strict_services_is_enforced():
     for service in strict_emulator.SERVICES:
         model = get_service_model(service)
         for name in model.shape_names:
@@ -395,6 +366,8 @@ def test_account_aliases_follow_iams_rules_and_are_unique(emulators, alias, code
 def test_a_reset_brings_back_the_configured_settings(sandbox_url, strictness):
     strictness.creation_seconds = 3600
     strictness.access_grace_seconds = 60
+    strictness.assignment_polls_in_progress = 5
+    strictness.assignment_failures["arn:aws:sso:::permissionSet/ssoins-x/ps-y"] = "Failed"
 
     reset_sandbox(sandbox_url)
 

@@ -1,4 +1,4 @@
-"""Pages of the accounts app: customers, projects and bindings."""
+"""Pages of the accounts app: customers, projects, bindings and the users bound."""
 
 from .projects import (
     binding_add,
@@ -12,6 +12,7 @@ from .projects import (
     project_enable,
     project_list,
 )
+from .users import user_detail
 
 __all__ = [
     "binding_add",
@@ -24,4 +25,5 @@ __all__ = [
     "project_edit",
     "project_enable",
     "project_list",
+    "user_detail",
 ]

@@ -17,93 +17,24 @@ from django.core.validators import URLValidator
 
 from platforms import patterns
 
-from .fields import (
-    Boolean,
-    Entries,
-    Integer,
-    PolicyArn,
-    PolicyArns,
-    Reading,
-    RecordObject,
-    SecretValue,
-    Text,
-    join,
-)
+from .fields import Boolean, Entries, Integer, Reading, RecordObject, SecretValue, Text, join
 from .record import (
     DEFAULT_CUSTOMER_TAG_KEY,
     DEFAULT_PROJECT_TAG_KEY,
     MAX_ACCOUNT_CREATION_CONCURRENCY,
-    MAX_POLICIES_PER_ROLE,
     MAX_TIMEOUT_MINUTES,
+    IdentityCenterRecord,
     LandingZoneRecord,
     PlatformRecord,
-    RoleMappingRecord,
 )
+from .role_mappings import RoleMapping
 
 # The operator form's choices of credentials that select meshfedServiceUser or webIdentity.
 ACCESS_KEYS, WEB_IDENTITY = "access_keys", "web_identity"
+# The operator form's choices of access mode that select identityProvider or identityCenter
+# (the values of PlatformInstance.AccessMode).
+SAML, IDENTITY_CENTER = "saml", "identity_center"
 _HTTP_URL = URLValidator(schemes=["http", "https"], message="must be an http(s) URL")
-
-
-class RoleMappingValue(RecordObject):
-    """`mapValue`: the IAM role name and the policies attached to it."""
-
-    roleName = Text(required=True, source="role_name", check=patterns.validate_role_name)
-    policyArn = PolicyArn(source="policy_arns")
-    policyArns = PolicyArns(source="policy_arns")
-
-    def check(self, values, data, path, reading):
-        """policyArn (zero or one, as on the integration page) or policyArns, not both."""
-        single, many = data.get("policyArn"), data.get("policyArns")
-        values["policy_arns"] = ()
-        if single is not None and many is not None:
-            reading.error(path, "give policyArn or policyArns, not both")
-            return
-        if many is None:
-            arns = [single] if single is not None else []
-            arn_paths = [join(path, "policyArn")] if single is not None else []
-        elif isinstance(many, list):
-            arns = many
-            arn_paths = [join(join(path, "policyArns"), index) for index in range(len(many))]
-        else:
-            reading.error(join(path, "policyArns"), "must be a list of policy ARNs")
-            return
-        if len(arns) > MAX_POLICIES_PER_ROLE:
-            reading.error(
-                join(path, "policyArns"),
-                f"has {len(arns)} policies; AWS attaches at most {MAX_POLICIES_PER_ROLE} to a role",
-            )
-        texts = [arn for arn in arns if isinstance(arn, str)]  # the others are reported below
-        if len(set(texts)) != len(texts):
-            reading.error(join(path, "policyArns"), "names a policy twice")
-        for arn, arn_path in zip(arns, arn_paths, strict=True):
-            if not isinstance(arn, str):
-                reading.error(arn_path, "must be a text")
-            else:
-                reading.check(arn_path, patterns.validate_policy_arn, arn)
-        values["policy_arns"] = tuple(texts)
-
-    def to_representation(self, mapping: RoleMappingRecord) -> dict[str, Any]:
-        """The role name with policyArn (zero or one policy) or policyArns."""
-        value: dict[str, Any] = {"roleName": mapping.role_name}
-        # As on the integration page for zero or one policy; a list beyond.
-        if len(mapping.policy_arns) <= 1:
-            value["policyArn"] = mapping.policy_arns[0] if mapping.policy_arns else None
-        else:
-            value["policyArns"] = list(mapping.policy_arns)
-        return value
-
-
-class RoleMapping(RecordObject):
-    """One `roleMappings` entry: project role → IAM role name and policy ARNs."""
-
-    record_class = RoleMappingRecord
-
-    mapKey = Text(
-        required=True, source="project_role",
-        check=partial(patterns.validate_identifier, max_length=50, kind="project role"),
-    )  # fmt: skip
-    mapValue = RoleMappingValue(source="*", required=True)
 
 
 def role_mappings(*, absent: Any = ()) -> Entries:
@@ -195,6 +126,44 @@ class IdentityProvider(RecordObject):
     )
 
 
+class IdentityCenter(RecordObject):
+    """`identityCenter`: the IAM Identity Center instance people sign in with, or null."""
+
+    record_class = IdentityCenterRecord
+
+    instanceArn = Text(
+        required=True, max_length=1224, check=patterns.validate_instance_arn,
+        form_field="identity_center_instance_arn",
+    )  # fmt: skip
+    identityStoreId = Text(
+        required=True, max_length=64, check=patterns.validate_identity_store_id,
+        form_field="identity_center_identity_store_id",
+    )  # fmt: skip
+    region = Text(
+        required=True, check=patterns.validate_region, form_field="identity_center_region"
+    )
+    # A role in a delegated-administrator account; null: the organization root role.
+    roleArn = Text(check=patterns.validate_role_arn, form_field="identity_center_role_arn")
+    externalId = Text(check=patterns.validate_external_id, form_field="identity_center_external_id")
+    # Checked against the identifier lengths and the platform in PlatformConfig.check.
+    groupNamePattern = Text(
+        required=True, max_length=1024, form_field="identity_center_group_name_pattern"
+    )
+    signInUrl = Text(
+        max_length=patterns.MAX_SIGN_IN_URL_LENGTH, check=patterns.validate_sign_in_url,
+        form_field="identity_center_sign_in_url",
+    )  # fmt: skip
+
+    def check(self, values, data, path, reading):
+        """An external id goes with a role of its own."""
+        if values["external_id"] and not values["role_arn"]:
+            reading.error(
+                join(path, "externalId"),
+                "needs roleArn: it is sent when meshaws assumes that role (without roleArn "
+                "meshaws uses organizationRootAccountRole and its external id)",
+            )
+
+
 class WebIdentity(RecordObject):
     """`webIdentity`: AssumeRoleWithWebIdentity of a role with a token file, or null."""
 
@@ -248,7 +217,9 @@ class PlatformConfig(RecordObject):
         high=patterns.MAX_PROJECT_IDENTIFIER_LENGTH,
     )  # fmt: skip
     tagPrefix = Text(check=patterns.validate_tag_prefix, every_account=True)
-    identityProvider = IdentityProvider(source="*", every_account=True)
+    identityProvider = IdentityProvider(
+        source="*", every_account=True, form_choice=("access_mode", SAML)
+    )
     landingZones = Entries(
         child=LandingZone(), unique=("identifier", "landing zone {!r} appears twice")
     )
@@ -264,6 +235,10 @@ class PlatformConfig(RecordObject):
     # Like the service user: the credentials every account is reached with.
     webIdentity = WebIdentity(
         source="*", form_choice=("credential_source", WEB_IDENTITY), every_account=True
+    )
+    # Instead of identityProvider: access through IAM Identity Center's groups.
+    identityCenter = IdentityCenter(
+        every_account=True, form_choice=("access_mode", IDENTITY_CENTER)
     )
 
     def __init__(self, **kwargs):
@@ -296,6 +271,14 @@ class PlatformConfig(RecordObject):
             endpoint_url = data.get("endpointUrl")
             if endpoint_url and isinstance(endpoint_url, str):
                 reading.check("endpointUrl", patterns.validate_web_identity_endpoint, endpoint_url)
+        # The role mappings' values follow the access mode (role_mappings.RoleMappingValue).
+        reading.identity_center = data.get("identityCenter")
+        if reading.identity_center is not None and data.get("identityProvider") is not None:
+            reading.error(
+                "identityCenter",
+                "give identityProvider (SAML) or identityCenter, not both; leave both out for "
+                "no single sign-on",
+            )
         return data
 
     def check(self, values, data, path, reading):
@@ -316,23 +299,39 @@ class PlatformConfig(RecordObject):
                 values["account_alias_pattern"], **limits,
             )  # fmt: skip
             reading.warnings += [f"accountAliasPattern: {warning}" for warning in found or []]
-        sign_in = values["console_sign_in_url_template"]
-        if (
-            sign_in
-            and "consoleSignInUrlTemplate" not in reading.errors
-            and data.get("identityProvider") is None
-            and "provider_arn" in patterns.console_sign_in_placeholders(sign_in)
-        ):
-            reading.error(
-                "consoleSignInUrlTemplate",
-                "uses {provider_arn}, but the platform has no identityProvider",
-            )
+        center = values["identity_center"]
+        if center is not None and center.group_name_pattern:
+            reading.check(
+                "identityCenter.groupNamePattern", patterns.validate_group_name_pattern,
+                center.group_name_pattern, **limits,
+            )  # fmt: skip
+        self._check_sign_in(values, data, reading)
         values["landing_zones"] = tuple(
             replace(zone, stack_set_region=values["region"])
             if not zone.stack_set_region and (zone.stack_set_name or zone.bootstrap_template)
             else zone
             for zone in values["landing_zones"]
         )
+
+    @staticmethod
+    def _check_sign_in(values, data, reading: Reading) -> None:
+        """The console sign-in template names only what the access mode has."""
+        sign_in = values["console_sign_in_url_template"]
+        if not sign_in or "consoleSignInUrlTemplate" in reading.errors:
+            return
+        used = patterns.console_sign_in_placeholders(sign_in)
+        if data.get("identityProvider") is None and "provider_arn" in used:
+            reading.error(
+                "consoleSignInUrlTemplate",
+                "uses {provider_arn}, but the platform has no identityProvider",
+            )
+        roles = sorted(set(used) & {"role_name", "role_arn"})
+        if values["identity_center"] is not None and roles:
+            reading.error(
+                "consoleSignInUrlTemplate",
+                f"uses {', '.join('{' + name + '}' for name in roles)}, but with identityCenter "
+                "role mappings have no IAM roles; people sign in at identityCenter.signInUrl",
+            )
 
 
 PROVISIONING = ("meshProvisioning", "externalProvisioning")

@@ -44,6 +44,8 @@ class Reading:
         self.warnings: list[str] = []
         self.stored = stored
         self.environ = environ
+        # The record's identityCenter as given (None: not given): role mappings follow it.
+        self.identity_center: Any = None
 
     def error(self, path: str, message: str) -> None:
         """Record one error at `path`."""

@@ -8,6 +8,8 @@ from typing import Any
 from platforms.secrets import fingerprint
 
 MAX_POLICIES_PER_ROLE = 10
+# A role mapping in Identity Center mode names 1 to this many permission sets.
+MAX_PERMISSION_SETS_PER_ROLE = 10
 MAX_TIMEOUT_MINUTES = 7 * 24 * 60
 # The AWS quota on concurrent CreateAccount requests per organization.
 MAX_ACCOUNT_CREATION_CONCURRENCY = 5
@@ -32,11 +34,30 @@ class Secret:
 
 @dataclass(frozen=True)
 class RoleMappingRecord:
-    """One `roleMappings` entry: project role → IAM role name and policy ARNs."""
+    """One `roleMappings` entry: project role → IAM role name and policy ARNs (SAML mode), or
+    permission set ARNs (Identity Center mode)."""
 
     project_role: str
     role_name: str
     policy_arns: tuple[str, ...]
+    permission_set_arns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IdentityCenterRecord:
+    """`identityCenter`: the IAM Identity Center instance that gives access to the accounts.
+
+    `role_arn` and `external_id` name a role in a delegated-administrator account; empty: the
+    organization root role.
+    """
+
+    instance_arn: str
+    identity_store_id: str
+    region: str
+    role_arn: str
+    external_id: str
+    group_name_pattern: str
+    sign_in_url: str
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,7 @@ class PlatformRecord:
     console_sign_in_url_template: str
     web_identity_role_arn: str
     web_identity_token_file: str
+    identity_center: IdentityCenterRecord | None = None  # None: SAML mode, or no SSO
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, Any]:

@@ -6,7 +6,13 @@ from typing import Any
 
 from .declaration import declared
 from .fields import Entries, RecordObject, SecretValue
-from .record import LandingZoneRecord, PlatformRecord, RoleMappingRecord, Secret
+from .record import (
+    IdentityCenterRecord,
+    LandingZoneRecord,
+    PlatformRecord,
+    RoleMappingRecord,
+    Secret,
+)
 
 
 def record_of(platform) -> PlatformRecord:
@@ -27,6 +33,14 @@ def record_of(platform) -> PlatformRecord:
             key: getattr(platform, field.form_name)
             for key, field in declaration.fields["externalProvisioning"].fields.items()
         },
+        identity_center=IdentityCenterRecord(
+            **{
+                field.source: getattr(platform, field.form_name)
+                for field in declaration.fields["identityCenter"].fields.values()
+            }
+        )
+        if platform.identity_center_instance_arn
+        else None,
         role_mappings=_role_mappings(platform.role_mappings.all()),
         landing_zones=tuple(
             LandingZoneRecord(
@@ -58,5 +72,8 @@ def _plain_values(part: RecordObject, stored) -> dict[str, Any]:
 def _role_mappings(mappings) -> tuple[RoleMappingRecord, ...]:
     """Stored role mappings as record parts."""
     return tuple(
-        RoleMappingRecord(m.project_role, m.role_name, tuple(m.policy_arns)) for m in mappings
+        RoleMappingRecord(
+            m.project_role, m.role_name, tuple(m.policy_arns), tuple(m.permission_set_arns)
+        )
+        for m in mappings
     )

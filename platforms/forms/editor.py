@@ -15,6 +15,11 @@ from . import mapping
 from .platform import DEFAULT_CHAIN, PlatformForm
 from .rows import LandingZoneForm, LandingZoneFormSet, RoleMappingFormSet
 
+# A role mapping row's ARN lists: one box each, an error on an entry names its line.
+ARN_LISTS = {
+    "mapValue.policyArn": "policy_arns",
+    "mapValue.permissionSetArns": "permission_set_arns",
+}
 PATH = re.compile(r"^(?P<list>roleMappings|landingZones)\[(?P<index>\d+)\](?:\.(?P<rest>.*))?$")
 
 
@@ -26,6 +31,7 @@ def initial_from_record(
         "location": platform.location.identifier,
         "display_name": platform.display_name,
         "credential_source": DEFAULT_CHAIN,  # unless a credentials group is in the record
+        "access_mode": PlatformInstance.AccessMode.NONE,  # unless an access group is
         **mapping.initial_from(mapping.PLATFORM, record),
     }
     mappings = [mapping.initial_from(mapping.ROLE_MAPPING, m) for m in record.role_mappings]
@@ -90,8 +96,9 @@ class PlatformEditor:
         if match["list"] == "roleMappings":
             row = self.role_mappings.forms[self._mapping_rows[index]]
             field = mapping.ROLE_MAPPING_FIELD.get(rest)
-            if field is None and rest.startswith("mapValue.policyArn"):
-                field = "policy_arns"
+            prefix = next((key for key in ARN_LISTS if rest.startswith(key)), None)
+            if field is None and prefix is not None:
+                field = ARN_LISTS[prefix]
                 line = re.search(r"\[(\d+)\]$", rest)
                 message = f"line {int(line[1]) + 1}: {message}" if line else message
         else:

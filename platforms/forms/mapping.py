@@ -13,6 +13,7 @@ from typing import Any
 
 from platforms.config_io.declaration import declared, paths
 from platforms.config_io.fields import Entries, PolicyArn, PolicyArns, RecordObject, SecretValue
+from platforms.config_io.role_mappings import PermissionSetArns
 
 
 def _form_field_of(field) -> str:
@@ -65,8 +66,8 @@ def record_from_form(part: RecordObject, values: Mapping[str, Any]) -> dict[str,
 
 
 def _form_value(field, value: Any) -> Any:
-    """A record value as the form shows it: policies one per line, nothing as ""."""
-    if isinstance(field, PolicyArns):
+    """A record value as the form shows it: ARNs one per line, nothing as ""."""
+    if isinstance(field, (PolicyArns, PermissionSetArns)):
         return "\n".join(value)
     return "" if value is None else value
 

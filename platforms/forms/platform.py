@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from platforms import patterns
-from platforms.config_io.declaration import ACCESS_KEYS, WEB_IDENTITY
+from platforms.config_io.declaration import ACCESS_KEYS, IDENTITY_CENTER, SAML, WEB_IDENTITY
 from platforms.models import Location, PlatformInstance
 
 from . import mapping
@@ -139,12 +139,43 @@ class PlatformForm(forms.Form):
     tag_prefix = forms.CharField(
         max_length=64, required=False, help_text="meshaws owns account tags under this prefix"
     )
+    access_mode = forms.ChoiceField(
+        label="Single sign-on", choices=PlatformInstance.AccessMode.choices,
+        widget=forms.RadioSelect, initial=PlatformInstance.AccessMode.NONE, required=False,
+    )  # fmt: skip
     identity_provider_name = forms.CharField(
         label="SAML provider name", max_length=128, required=False
     )
     identity_provider_metadata = DocumentField(
         label="SAML metadata document", required=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+    )  # fmt: skip
+    identity_center_instance_arn = forms.CharField(
+        label="Identity Center instance ARN", max_length=1224, required=False,
+        help_text="arn:aws:sso:::instance/ssoins-…",
+    )  # fmt: skip
+    identity_center_identity_store_id = forms.CharField(
+        label="Identity store id", max_length=64, required=False, help_text="d-…"
+    )
+    identity_center_region = forms.CharField(
+        label="Identity Center region", max_length=32, required=False,
+        widget=forms.TextInput(attrs={"list": "aws-regions"}),
+    )  # fmt: skip
+    identity_center_role_arn = forms.CharField(
+        label="Delegated administrator role ARN", max_length=2048, required=False,
+        help_text="empty: the management account role",
+    )  # fmt: skip
+    identity_center_external_id = forms.CharField(
+        label="Delegated administrator role external id", max_length=1224, required=False
+    )
+    identity_center_group_name_pattern = forms.CharField(
+        label="Group name pattern", max_length=1024, required=False, widget=_pattern(),
+        help_text="one group per project and role, e.g. mst-#{customerIdentifier}."
+        "#{projectIdentifier}-#{projectRoleIdentifier}",
+    )  # fmt: skip
+    identity_center_sign_in_url = forms.CharField(
+        label="AWS access portal URL", max_length=300, required=False,
+        help_text="https://d-….awsapps.com/start; empty: no sign-in links",
     )  # fmt: skip
     console_sign_in_url_template = forms.CharField(
         label="Console sign-in URL template", max_length=2000, required=False,
@@ -180,6 +211,16 @@ class PlatformForm(forms.Form):
         """The cleaned fields in the record format (keys as in platform files)."""
         values = {**self.cleaned_data}
         values["credential_source"] = values.get("credential_source") or ACCESS_KEYS
+        values["access_mode"] = values.get("access_mode") or _access_mode_given(values)
         if self.platform is not None:  # the identifier field is disabled when editing
             values["identifier"] = self.platform.identifier
         return mapping.record_from_form(mapping.PLATFORM, values)
+
+
+def _access_mode_given(values: dict[str, Any]) -> str:
+    """The access mode a form posted without the choice gives by its filled-in fields."""
+    if any(value for name, value in values.items() if name.startswith("identity_center_")):
+        return IDENTITY_CENTER
+    if values.get("identity_provider_name") or values.get("identity_provider_metadata"):
+        return SAML
+    return PlatformInstance.AccessMode.NONE

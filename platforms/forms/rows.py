@@ -12,6 +12,8 @@ from . import mapping
 from .platform import DocumentField
 
 LINES = re.compile(r"[\s,]+")
+# A landing zone's own mapping line names permission sets when its first word is one.
+PERMISSION_SET = re.compile(r"arn:[^:]*:sso:::permissionSet/")
 
 
 class RoleMappingForm(forms.Form):
@@ -24,10 +26,19 @@ class RoleMappingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
         help_text="one per line, at most 10",
     )  # fmt: skip
+    permission_set_arns = forms.CharField(
+        label="Permission set ARNs", required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        help_text="Identity Center mode: one per line, 1 to 10",
+    )  # fmt: skip
 
     def clean_policy_arns(self) -> list[str]:
         """One ARN per line (or separated by commas or spaces)."""
         return [arn for arn in LINES.split(self.cleaned_data["policy_arns"]) if arn]
+
+    def clean_permission_set_arns(self) -> list[str]:
+        """One ARN per line (or separated by commas or spaces)."""
+        return [arn for arn in LINES.split(self.cleaned_data["permission_set_arns"]) if arn]
 
     def record_entry(self) -> dict[str, Any]:
         """The row as a `roleMappings` entry."""
@@ -57,7 +68,8 @@ class LandingZoneForm(forms.Form):
     role_mappings = forms.CharField(
         label="Own role mappings", required=False,
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
-        help_text="one per line: project-role: IAM-role-name [policy ARN …]",
+        help_text="one per line: project-role: IAM-role-name [policy ARN …], or in Identity "
+        "Center mode project-role: permission-set-ARN …",
     )  # fmt: skip
     disabled = forms.BooleanField(required=False)
 
@@ -70,11 +82,14 @@ class LandingZoneForm(forms.Form):
             words = rest.split()
             if not colon or not key.strip() or not words:
                 raise forms.ValidationError(
-                    f"line {number}: write it as project-role: IAM-role-name [policy ARN …]"
+                    f"line {number}: write it as project-role: IAM-role-name [policy ARN …] "
+                    "or project-role: permission-set-ARN …"
                 )
-            entries.append(
-                {"mapKey": key.strip(), "mapValue": {"roleName": words[0], "policyArns": words[1:]}}
-            )
+            if PERMISSION_SET.match(words[0]):
+                value = {"permissionSetArns": words}
+            else:
+                value = {"roleName": words[0], "policyArns": words[1:]}
+            entries.append({"mapKey": key.strip(), "mapValue": value})
         return entries
 
     def record_entry(self) -> dict[str, Any]:
@@ -91,6 +106,8 @@ class LandingZoneForm(forms.Form):
             "replaces_role_mappings": zone.role_mappings is not None,
             "role_mappings": "\n".join(
                 f"{m.project_role}: {m.role_name} {' '.join(m.policy_arns)}".rstrip()
+                if not m.permission_set_arns
+                else f"{m.project_role}: {' '.join(m.permission_set_arns)}"
                 for m in zone.role_mappings or ()
             ),
         }

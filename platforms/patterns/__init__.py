@@ -24,6 +24,8 @@ Import everything from `platforms.patterns`; the modules of the package split it
 - `display_names`: the free-text names people read (no bidirectional control characters);
 - `credentials`: the web identity token file of keyless credentials;
 - `sign_in`: the console sign-in URL template (`{account_id}`, `{role_name}`, … placeholders);
+- `identity_center`: Identity Center ids and ARNs, the access portal URL, and group names
+  (the pattern adds `#{projectRoleIdentifier}`, e.g. `admin`);
 - `_messages`: pieces of validation messages the others share.
 """
 
@@ -51,11 +53,23 @@ from .identifiers import (
     DEFAULT_PROJECT_IDENTIFIER_LENGTH,
     MAX_CUSTOMER_IDENTIFIER_LENGTH,
     MAX_PROJECT_IDENTIFIER_LENGTH,
+    MAX_PROJECT_ROLE_IDENTIFIER_LENGTH,
     MAX_TENANT_PLATFORM_NUMBER,
     validate_external_user_id,
     validate_identifier,
     validate_identifier_limits,
     validate_platform_identifier,
+)
+from .identity_center import (
+    MAX_GROUP_NAME_LENGTH,
+    MAX_SIGN_IN_URL_LENGTH,
+    group_name_worst_case,
+    render_group_name,
+    validate_group_name_pattern,
+    validate_identity_store_id,
+    validate_instance_arn,
+    validate_permission_set_arn,
+    validate_sign_in_url,
 )
 from .placeholders import NameContext, render_account_name
 from .rendering import (
@@ -101,6 +115,7 @@ __all__ = [
     "DEFAULT_PROJECT_IDENTIFIER_LENGTH",
     "MAX_CUSTOMER_IDENTIFIER_LENGTH",
     "MAX_PROJECT_IDENTIFIER_LENGTH",
+    "MAX_PROJECT_ROLE_IDENTIFIER_LENGTH",
     "MAX_TENANT_PLATFORM_NUMBER",
     "validate_identifier",
     "validate_identifier_limits",
@@ -149,4 +164,14 @@ __all__ = [
     "console_sign_in_placeholders",
     "render_console_sign_in_url",
     "validate_console_sign_in_url_template",
+    # identity_center
+    "MAX_GROUP_NAME_LENGTH",
+    "MAX_SIGN_IN_URL_LENGTH",
+    "group_name_worst_case",
+    "render_group_name",
+    "validate_group_name_pattern",
+    "validate_identity_store_id",
+    "validate_instance_arn",
+    "validate_permission_set_arn",
+    "validate_sign_in_url",
 ]

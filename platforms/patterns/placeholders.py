@@ -16,6 +16,7 @@ class NameContext:
     project: str
     platform: str = ""
     tenant_platform_number: int = 1
+    project_role: str = ""  # group names only (#{projectRoleIdentifier})
 
 
 def render_account_name(context: NameContext) -> str:
@@ -29,6 +30,7 @@ _CUSTOMER = "customer"
 _PROJECT = "project"
 _PLATFORM = "platform"
 _NUMBER = "tenantPlatformNumber"
+_PROJECT_ROLE = "projectRole"
 _ACCOUNT_NAME = "customer.project"  # the e-mail template's %s
 
 _HASH_NAMES = {
@@ -38,10 +40,15 @@ _HASH_NAMES = {
     "platform": _PLATFORM,
     "tenantPlatformNumber": _NUMBER,
 }
+_GROUP_HASH_NAMES = {**_HASH_NAMES, "projectRoleIdentifier": _PROJECT_ROLE}
 _ANGLE_NAMES = {"customer": _CUSTOMER, "project": _PROJECT}
 _HASH_NAMES_TEXT = (
     "#{customerIdentifier} (or #{workspaceIdentifier}), #{projectIdentifier}, #{platform} "
     "or #{tenantPlatformNumber}"
+)
+_GROUP_HASH_NAMES_TEXT = (
+    "#{customerIdentifier} (or #{workspaceIdentifier}), #{projectIdentifier}, "
+    "#{projectRoleIdentifier}, #{platform} or #{tenantPlatformNumber}"
 )
 _TOKEN = re.compile(
     r"#\{(?P<hash>[^}]*)\}|(?P<unclosed>#\{)|(?P<percent>%s)|<(?P<angle>[A-Za-z]+)>"
@@ -65,6 +72,7 @@ class _Placeholder:
             _PROJECT: context.project,
             _PLATFORM: context.platform,
             _NUMBER: context.tenant_platform_number,
+            _PROJECT_ROLE: context.project_role,
             _ACCOUNT_NAME: render_account_name(context),
         }
         return self.fmt % values[self.value]
@@ -128,8 +136,13 @@ def _parse_format(source: str, value: str, spec: str) -> _Placeholder:
     return _Placeholder(source, value, spec, int(precision) if precision is not None else None)
 
 
-def _parse(pattern: str, *, alias: bool) -> list[_Part]:
-    """Split a pattern into literal text and placeholders; raise on unknown or malformed ones."""
+def _parse(pattern: str, *, alias: bool, group: bool = False) -> list[_Part]:
+    """Split a pattern into literal text and placeholders; raise on unknown or malformed ones.
+
+    `alias`: names' syntax (`%s` positional, `<customer>`); `group` adds #{projectRoleIdentifier}.
+    """
+    hash_names = _GROUP_HASH_NAMES if group else _HASH_NAMES
+    hash_names_text = _GROUP_HASH_NAMES_TEXT if group else _HASH_NAMES_TEXT
     parts: list[_Part] = []
     position = 0
     positional = 0
@@ -140,10 +153,10 @@ def _parse(pattern: str, *, alias: bool) -> list[_Part]:
         source = match.group(0)
         if match["hash"] is not None:
             name, colon, spec = match["hash"].partition(":")
-            value = _HASH_NAMES.get(name)
+            value = hash_names.get(name)
             if value is None:
                 raise ValidationError(
-                    f"has the unknown placeholder {source}; use {_HASH_NAMES_TEXT}",
+                    f"has the unknown placeholder {source}; use {hash_names_text}",
                     code="unknown_placeholder",
                 )
             if colon:
@@ -167,7 +180,7 @@ def _parse(pattern: str, *, alias: bool) -> list[_Part]:
             if name not in _ANGLE_NAMES:
                 known = "<customer> or <project>" if alias else "%s"
                 raise ValidationError(
-                    f"has the unknown placeholder {source}; use {known} or {_HASH_NAMES_TEXT}",
+                    f"has the unknown placeholder {source}; use {known} or {hash_names_text}",
                     code="unknown_placeholder",
                 )
             if not alias:

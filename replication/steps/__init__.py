@@ -1,4 +1,4 @@
-"""The twelve steps of a replication run (behaviour.md §5), in order.
+"""The steps of a replication run (behaviour.md §5, and Identity Center's three), in order.
 
 Each step reads, compares, and writes only what differs, so a run is safe to repeat; it
 returns a StepResult, or raises StepWaiting / StepFailed / aws.AwsError, which the engine
@@ -7,10 +7,13 @@ turns into one outcome (replication.outcomes).
 Pages read only `STEP_NAMES`, the steps' names in order; `STEPS` is the engine's.
 """
 
+from .assignments import assignments
 from .base import RunContext, StepFailed, StepResult, StepWaiting
 from .bootstrap import bootstrap_stack, finish
 from .creation import account
+from .identity_center import groups
 from .member import access, alias, identity_provider, roles
+from .memberships import memberships
 from .organization import connect, external_avm, organizational_unit, tags, validate
 
 STEPS = (
@@ -24,6 +27,10 @@ STEPS = (
     ("alias", alias),
     ("identity-provider", identity_provider),
     ("roles", roles),
+    # IAM Identity Center mode's; skipped in SAML mode (and the two above in this mode).
+    ("groups", groups),
+    ("memberships", memberships),
+    ("assignments", assignments),
     ("bootstrap-stack", bootstrap_stack),
     ("finish", finish),
 )

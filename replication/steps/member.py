@@ -21,6 +21,8 @@ from .base import Deadline, RunContext, StepFailed, StepResult, StepWaiting
 ACCESS_RETRY = timedelta(seconds=20)
 ACCESS_RETRY_MAX = timedelta(minutes=2)
 ACCESS_GRACE = timedelta(minutes=15)
+# SAML mode's resources are left as they are in Identity Center mode (never deleted silently).
+IDENTITY_CENTER_MODE = "the platform uses IAM Identity Center, not a SAML provider"
 
 
 def _access_retry(since) -> timedelta:
@@ -95,6 +97,8 @@ def alias(ctx: RunContext) -> StepResult:
 
 def identity_provider(ctx: RunContext) -> StepResult:
     """The platform's SAML provider exists with the current metadata."""
+    if ctx.desired.identity_center is not None:
+        return StepResult(ReplicationStep.Status.SKIPPED, IDENTITY_CENTER_MODE)
     name = ctx.desired.saml_provider_name
     if not name:
         return StepResult(ReplicationStep.Status.SKIPPED, "the platform has no identity provider")
@@ -166,6 +170,8 @@ def _trust_with_own_statement(current: dict, own: dict, provider_arn: str) -> di
 
 def roles(ctx: RunContext) -> StepResult:
     """Each mapped role exists, trusts the SAML provider (other trust kept), has its policies."""
+    if ctx.desired.identity_center is not None:
+        return StepResult(ReplicationStep.Status.SKIPPED, IDENTITY_CENTER_MODE)
     if not ctx.desired.roles:
         return StepResult(ReplicationStep.Status.SKIPPED, "no role mappings")
     if not ctx.desired.saml_provider_name:

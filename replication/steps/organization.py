@@ -6,6 +6,7 @@ The account step, between connect and external-avm, is in `creation`.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 
@@ -28,6 +29,16 @@ def validate(ctx: RunContext) -> StepResult:
     checks.append(("access role", patterns.validate_access_role_name, desired.access_role))
     for role in desired.roles:
         checks.append((f"role {role.name}", patterns.validate_role_name, role.name))
+    center = desired.identity_center
+    if center is not None:
+        checks.append(("instance", patterns.validate_instance_arn, center.instance_arn))
+        checks.append(
+            ("identity store", patterns.validate_identity_store_id, center.identity_store_id)
+        )
+        ours = partial(patterns.validate_permission_set_arn, instance_arn=center.instance_arn)
+        for group in center.groups:
+            for arn in group.permission_set_arns:
+                checks.append((f"permission set of {group.project_role}", ours, arn))
     for what, validator, value in checks:
         try:
             validator(value)

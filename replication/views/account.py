@@ -18,7 +18,7 @@ from accounts import permissions as account_permissions
 from accounts import selectors as account_selectors
 from accounts.models import ProjectAccount
 from accounts.roles import sees_step_detail
-from accounts.signin import sign_in_links
+from accounts.signin import account_access, sign_in_links
 from replication import selectors, services
 from replication.desired import for_account
 from replication.models import ReplicationRun, ReplicationStep
@@ -123,6 +123,7 @@ def project_account_detail(request, account: int):
             **_live_context(request, found, run, pinned=pinned, history_row=history_row),
             "roles": for_account(found).roles,
             "sign_in": dict(sign_in_links(found)),
+            "access": account_access(found),
             "runs_page": runs_page,
         },
     )

@@ -2,13 +2,14 @@
 
 moto accepts much that AWS refuses, so bugs that only real AWS would show passed the tests.
 `install()` patches moto in the process that runs the emulator (the tests' in-process server,
-`make run`'s sandbox, the benchmarks' emulator). For Organizations, STS, IAM and CloudFormation
-it enforces:
+`make run`'s sandbox, the benchmarks' emulator). For Organizations, STS, IAM, CloudFormation and
+IAM Identity Center (sso-admin, identitystore) it enforces:
 
 - every request parameter against the botocore service model's `pattern`, `min` and `max`
   (strings, lists, maps, integers; nested structures and list members too). IAM, STS and
   CloudFormation answer `ValidationError`, Organizations `InvalidInputException` with its
-  `Reason` (`INVALID_PATTERN`, `MAX_LENGTH_EXCEEDED`, …); HTTP 400, naming the parameter
+  `Reason` (`INVALID_PATTERN`, `MAX_LENGTH_EXCEEDED`, …), sso-admin and identitystore
+  `ValidationException`; HTTP 400, naming the parameter
   (`Value at 'roleName' failed to satisfy constraint: …`), never echoing the value. How the
   models' Java patterns are matched, and what is skipped, is in `parameters`.
 - `sts:AssumeRole`: the role must exist; its trust policy must allow the caller (Principal `*`,
@@ -29,6 +30,10 @@ it enforces:
   the creation ends FAILED with EMAIL_ALREADY_EXISTS, as AWS's CreateAccountStatus says.
 - CreateAccountAlias: pattern and length from the model; an alias that another account holds
   → EntityAlreadyExists (409).
+- Identity Center: ids of AWS's shape, account assignments IN_PROGRESS for
+  `assignment_polls_in_progress` status reads and then SUCCEEDED (or FAILED as
+  `assignment_failures` says), listed only once created (`identity_center`); UpdateGroup,
+  unique display names and memberships, unknown identity stores refused (`identity_store`).
 
 Not enforced: request signatures and secret keys; unknown, inactive or expired keys (an unknown
 key is the root of moto's default account 123456789012, as in plain moto); AWS's refusal of
@@ -36,10 +41,15 @@ AssumeRole with root credentials; `enum` values and required parameters; the cal
 for any action but sts:AssumeRole; permission boundaries, session policies, SCPs; `NotPrincipal`,
 `ForAnyValue`/`ForAllValues` and any other condition operator (an Allow statement using one
 does not apply, a Deny statement does); policy variables; the daily account-creation quota;
-case-insensitive uniqueness of IAM names.
+case-insensitive uniqueness of IAM names; in Identity Center, that an assignment's permission
+set, principal and account exist, ConflictException for a request racing another on the same
+assignment, and one instance per organization in one region (moto has one in every account and
+region).
 
 `settings` holds the durations and the limit (defaults: 0 s, 0 s, 5; change them at run time
-in the emulator's process; a creation keeps the durations in force when it was requested).
+in the emulator's process; a creation keeps the durations in force when it was requested), and
+the assignments' IN_PROGRESS reads and failures (defaults: 1, none; a request keeps the reads
+in force when it was made; the tests' `strictness` fixture changes them for one test).
 `settle_accounts()` ends every creation and grace at once. moto's reset (`POST
 /moto-api/reset`) empties the emulator, and with it what this layer stamped on moto's objects,
 and brings `settings` back to the last `configure()`.
@@ -51,8 +61,9 @@ from moto.core.exceptions import AccessDeniedError
 from moto.core.responses import ActionResult, BaseResponse
 from moto.core.utils import get_service_model
 from moto.moto_api._internal.models import MotoAPIBackend
+from werkzeug.exceptions import HTTPException
 
-from . import accounts
+from . import accounts, identity_center, identity_store
 from .accounts import settle_accounts
 from .parameters import skipped_patterns, validation_error, violations
 from .settings import Strictness, configure, lock, restore, settings
@@ -68,13 +79,15 @@ __all__ = [
     "skipped_patterns",
 ]
 
-SERVICES = frozenset({"organizations", "sts", "iam", "cloudformation"})
+SERVICES = frozenset(
+    {"organizations", "sts", "iam", "cloudformation", "sso-admin", "identitystore"}
+)
 _installed = False
 
 
 def _refusal(response: BaseResponse, error: Exception):
     """The HTTP answer moto gives for `error`, as its own `call_action` builds it."""
-    if isinstance(error, AccessDeniedError):
+    if isinstance(error, HTTPException):  # AccessDenied, and the JSON services' own errors
         headers = {"status": error.code, **dict(error.get_headers())}
         status, headers, body = response._transform_response(
             response.response_headers, (error.description, headers)
@@ -139,5 +152,7 @@ def install() -> None:
         if not _installed:
             _patch_dispatch()
             accounts.patch()
+            identity_center.patch()
+            identity_store.patch()
             _patch_reset()
             _installed = True

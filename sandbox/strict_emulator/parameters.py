@@ -15,7 +15,7 @@ from typing import Any
 
 import regex
 from moto.cloudformation.exceptions import CloudFormationError
-from moto.core.exceptions import ServiceException
+from moto.core.exceptions import JsonRESTError
 from moto.iam.exceptions import IAMException
 from moto.organizations.exceptions import InvalidInputException
 from moto.sts.exceptions import STSClientError
@@ -23,6 +23,8 @@ from moto.sts.exceptions import STSClientError
 _ASCII_SHORTHANDS = {"w": "a-zA-Z0-9_", "d": "0-9", "s": " \\t\\n\\x0B\\f\\r"}
 # The query services answer ValidationError; moto finds an error's shape by its class's module.
 _QUERY_ERRORS = {"iam": IAMException, "sts": STSClientError, "cloudformation": CloudFormationError}
+# Identity Center's JSON services answer ValidationException.
+_JSON_SERVICES = frozenset({"identitystore", "sso-admin"})
 _skipped: set[str] = set()
 
 
@@ -142,7 +144,7 @@ def violations(shape, value: Any, path: str = "") -> list[Violation]:
     return []
 
 
-def validation_error(service: str, found: list[Violation]) -> ServiceException:
+def validation_error(service: str, found: list[Violation]) -> Exception:
     """The error `service` answers for these violations (never echoing the values)."""
     count = len(found)
     detail = f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(
@@ -152,4 +154,6 @@ def validation_error(service: str, found: list[Violation]) -> ServiceException:
         error = InvalidInputException(detail)
         error.reason = found[0].reason
         return error
+    if service in _JSON_SERVICES:
+        return JsonRESTError("ValidationException", detail)
     return _QUERY_ERRORS[service]("ValidationError", detail)

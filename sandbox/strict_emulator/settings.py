@@ -1,19 +1,26 @@
-"""The strict emulator's settings: how long creations and a new account's grace last."""
+"""The strict emulator's settings: how long creations and a new account's grace last, and how
+Identity Center's account assignments end."""
 
 from __future__ import annotations
 
+import copy
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
 @dataclass
 class Strictness:
-    """How long a creation stays in flight, a new account's grace, the creations per org."""
+    """How long a creation stays in flight, a new account's grace, the creations per org, and
+    how many status reads an account assignment stays IN_PROGRESS and which ones fail."""
 
     access_grace_seconds: float = 0.0
     creation_seconds: float = 0.0
     creations_in_flight_limit: int = 5
+    # AWS never assigns at once: the status reads answering IN_PROGRESS before the end.
+    assignment_polls_in_progress: int = 1
+    # PermissionSetArn -> FailureReason: its assignment requests (creations, deletions) fail.
+    assignment_failures: dict[str, str] = field(default_factory=dict)
 
 
 settings = Strictness()
@@ -33,5 +40,6 @@ def configure(**changes: Any) -> None:
 
 def restore() -> None:
     """Bring the settings back to the last `configure()` (moto's reset calls this)."""
-    for field in fields(Strictness):
-        setattr(settings, field.name, getattr(_baseline, field.name))
+    for setting in fields(Strictness):
+        # A copy: a test that edits a setting's dict in place must not edit the baseline.
+        setattr(settings, setting.name, copy.deepcopy(getattr(_baseline, setting.name)))

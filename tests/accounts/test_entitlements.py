@@ -67,6 +67,7 @@ def test_it_lists_the_role_and_provider_arn_a_binding_grants(web, admin_role, si
     account_of(web, signin_platform, "111111111111")
     binding_create(project=web, user=USER, role=admin_role, actor=None)
     [entitlement] = entitlements_for(USER)
+    assert entitlement.mode == "saml"
     assert entitlement.project == "acme.web" and entitlement.platform == "aws-prod.eu"
     assert entitlement.account_id == "111111111111" and entitlement.project_role == "admin"
     assert entitlement.role_name == "meshProjectAdminRole"
@@ -215,16 +216,36 @@ def test_it_lists_the_arn_pairs_for_the_identity_provider(charlie, bound):
         "user": USER,
         "entitlements": [
             {
+                "mode": "saml",
                 "project": "acme.web",
                 "platform": "aws-prod.eu",
                 "account_id": "111111111111",
                 "project_role": "admin",
                 "role_arn": "arn:aws:iam::111111111111:role/meshProjectAdminRole",
                 "provider_arn": "arn:aws:iam::111111111111:saml-provider/meshstack-idp",
+                "group_name": None,
+                "permission_set_arns": None,
                 "sign_in_url": entitlements_for(USER)[0].sign_in_url,
             }
         ],
     }
+
+
+def test_it_keeps_the_saml_answer_for_an_identity_provider_that_asks_for_saml(charlie, bound):
+    every = api_for(charlie).get(f"/api/v1/entitlements/{USER}/").json()
+    saml = api_for(charlie).get(f"/api/v1/entitlements/{USER}/", {"mode": "saml"}).json()
+    assert saml == every and [e["mode"] for e in saml["entitlements"]] == ["saml"]
+
+
+def test_it_lists_no_saml_entitlement_for_identity_center_only(charlie, bound):
+    response = api_for(charlie).get(f"/api/v1/entitlements/{USER}/", {"mode": "identity_center"})
+    assert response.status_code == 200 and response.json()["entitlements"] == []
+
+
+def test_it_answers_400_naming_the_mode_it_does_not_know(charlie, bound):
+    response = api_for(charlie).get(f"/api/v1/entitlements/{USER}/", {"mode": "oidc"})
+    assert response.status_code == 400
+    assert response.json() == {"mode": ["must be one of saml, identity_center"]}
 
 
 def test_it_answers_an_empty_list_for_an_unknown_user(charlie, bound):

@@ -40,6 +40,7 @@ CALLS = {
     ),
     "validate_email_template": limits,
     "validate_alias_pattern": limits,
+    "validate_group_name_pattern": limits,
 }
 # Validators whose value is not a text.
 VALUES = {
@@ -57,7 +58,7 @@ _PLACEHOLDER_PIECES = st.sampled_from(
         "#{tenantPlatformNumber:%03d}", "#{tenantPlatformNumber:%3d}",
         "#{tenantPlatformNumber:%\u0663d}", "#{tenantPlatformNumber:%.2d}",
         "#{tenantPlatformNumber:%999d}", "#{platform:%.999s}", "#{", "#{}", "#{projectIdentifier",
-        "#{nope}", "#{projectIdentifier:}", "#{projectIdentifier:%s:%s}",
+        "#{nope}", "#{projectIdentifier:}", "#{projectIdentifier:%s:%s}", "#{projectRoleIdentifier}",
         "{account_id}", "{role_name}", "{role_arn}", "{provider_arn}", "{alias}", "{platform}",
         "{", "}", "{}", "{nope}",
         "@", "@example.com", "aws+", "meshcloud-", "-", ".", "_", "..", "--", "A", "1",
@@ -89,6 +90,7 @@ ALIAS_SEEDS = [
     "%s-%s",
     "#{platform}-#{workspaceIdentifier}-#{projectIdentifier}",
 ]
+GROUP_SEEDS = ["mst-#{customerIdentifier}.#{projectIdentifier}-#{projectRoleIdentifier}"]
 URL_SEEDS = [
     "https://signin.example.com/{account_id}?role={role_name}",
     "http://localhost:8000/{alias}/{platform}",
@@ -101,7 +103,7 @@ def patterns_near(seeds: list[str]) -> st.SearchStrategy[str]:
     return st.one_of(texts, pieces, _edited(seeds), _edited(seeds))
 
 
-pattern_texts = patterns_near(EMAIL_SEEDS + ALIAS_SEEDS + URL_SEEDS)
+pattern_texts = patterns_near(EMAIL_SEEDS + ALIAS_SEEDS + GROUP_SEEDS + URL_SEEDS)
 
 
 def test_it_knows_how_to_call_every_validator_the_module_exports():

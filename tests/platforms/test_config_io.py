@@ -46,10 +46,11 @@ def test_it_reads_the_same_record_from_dhall(page_record):
 
 def test_it_round_trips_the_complete_example(example_record):
     exported = parse_record(example_record).as_dict()
-    # The shared example predates consoleSignInUrlTemplate and webIdentity: export adds them,
-    # last, as null.
-    assert list(exported) == [*example_record, "consoleSignInUrlTemplate", "webIdentity"]
-    assert exported["consoleSignInUrlTemplate"] is None and exported["webIdentity"] is None
+    # The shared example predates consoleSignInUrlTemplate, webIdentity and identityCenter:
+    # export adds them, last, as null.
+    added = ["consoleSignInUrlTemplate", "webIdentity", "identityCenter"]
+    assert list(exported) == [*example_record, *added]
+    assert [exported[key] for key in added] == [None, None, None]
     for key in set(example_record) - {"meshfedServiceUser", "privilegedExternalId"}:
         assert exported[key] == example_record[key], key
     assert "fingerprint" in exported["privilegedExternalId"]

@@ -19,6 +19,23 @@ WEB_IDENTITY = {
     "tokenFile": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
 }
 EXTERNAL = {"timeoutMinutes": 90, "customerTagKey": "Customer", "projectTagKey": "Project"}
+INSTANCE = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
+IDENTITY_CENTER = {
+    "instanceArn": INSTANCE,
+    "identityStoreId": "d-1234567890",
+    "region": "eu-central-1",
+    "roleArn": "arn:aws:iam::345678901234:role/MeshawsIdentityCenter",
+    "externalId": "ic-external-id",
+    "groupNamePattern": "mst-#{customerIdentifier}.#{projectIdentifier}-#{projectRoleIdentifier}",
+    "signInUrl": "https://d-1234567890.awsapps.com/start",
+}
+
+
+def _permission_sets(*ids: str) -> dict:
+    """A role mapping value of Identity Center mode."""
+    return {
+        "permissionSetArns": [f"{INSTANCE.replace('instance', 'permissionSet')}/{i}" for i in ids]
+    }
 
 
 def test_it_declares_every_key_of_the_shared_example():
@@ -34,7 +51,7 @@ def test_the_keys_affecting_every_account_are_the_settings_every_run_applies():
         "organizationRootAccountExternalId", "automationAccountRole",
         "automationAccountExternalId", "waitForExternalAvm", "externalProvisioning",
         "accountAccessRole", "privilegedExternalId", "enforceAccountAlias", "tagPrefix",
-        "identityProvider", "endpointUrl", "webIdentity",
+        "identityProvider", "endpointUrl", "webIdentity", "identityCenter",
     )  # fmt: skip
 
 
@@ -57,6 +74,15 @@ def _variant(example_record: dict, variant: str) -> dict:
     elif variant == "external provisioning":
         example_record["meshProvisioning"] = None
         example_record["externalProvisioning"] = EXTERNAL
+    elif variant == "identity center":
+        example_record["identityProvider"] = None
+        example_record["consoleSignInUrlTemplate"] = "https://{alias}.signin.aws.amazon.com/"
+        example_record["identityCenter"] = IDENTITY_CENTER
+        for number, mapping in enumerate(example_record["roleMappings"]):
+            mapping["mapValue"] = _permission_sets(f"ps-{number:016d}", "ps-readonly00000001")
+        example_record["landingZones"][0]["roleMappings"] = [
+            {"mapKey": "admin", "mapValue": _permission_sets("ps-zone000000000001")}
+        ]
     elif variant == "default chain":
         example_record["meshfedServiceUser"] = None
         example_record["identityProvider"] = None
@@ -64,7 +90,7 @@ def _variant(example_record: dict, variant: str) -> dict:
     return example_record
 
 
-VARIANTS = ["complete", "web identity", "external provisioning", "default chain"]
+VARIANTS = ["complete", "web identity", "external provisioning", "default chain", "identity center"]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

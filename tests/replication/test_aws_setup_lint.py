@@ -26,6 +26,11 @@ EXAMPLE_VALUES = {
     "mappedPolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
     "tagPrefix": "meshaws:",
     "stackSetName": "landing-zone-baseline",
+    "identityCenterAccountId": "444444444444",
+    "identityCenterInstanceId": "ssoins-0123456789abcdef",
+    "identityStoreId": "d-1234567890",
+    "identityCenterExternalId": "identity-center-external-id",
+    "mappedPermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef",
 }
 PERMISSION_POLICIES = {
     "service-user",
@@ -34,6 +39,7 @@ PERMISSION_POLICIES = {
     "stackset-administration-role",
     "member-access-role",
     "web-identity-role",
+    "identity-center",
 }
 # Findings kept on purpose, each for its reason. Nothing else may be reported.
 ACCEPTED = {

@@ -34,6 +34,8 @@ IAM_PREFIXES = {
     "iam": "iam",
     "sts": "sts",
     "cloudformation": "cloudformation",
+    "sso-admin": "sso",
+    "identitystore": "identitystore",
 }
 STEP_ROLES = {
     "connect": "service-user",
@@ -46,6 +48,9 @@ STEP_ROLES = {
     "identity-provider": "member-access-role",
     "roles": "member-access-role",
     "bootstrap-stack": "automation-role",
+    "groups": "identity-center",
+    "memberships": "identity-center",
+    "assignments": "identity-center",
 }
 CHECK_ROLES = {
     "sts": "service-user",
@@ -94,6 +99,23 @@ CALLS_IN_THE_STEPS = {
         "cloudformation:CreateStackInstances",
         "cloudformation:UpdateStackInstances",
         "cloudformation:DescribeStackSetOperation",
+    ),
+    # The management role, or the delegated administrator's role (docs/aws-setup.md §7).
+    "identity-center": (
+        "identitystore:DescribeGroup",
+        "identitystore:GetGroupId",
+        "identitystore:CreateGroup",
+        "identitystore:UpdateGroup",
+        "identitystore:GetUserId",
+        "identitystore:DescribeUser",
+        "identitystore:ListGroupMemberships",
+        "identitystore:CreateGroupMembership",
+        "identitystore:DeleteGroupMembership",
+        "sso:ListAccountAssignments",
+        "sso:CreateAccountAssignment",
+        "sso:DeleteAccountAssignment",
+        "sso:DescribeAccountAssignmentCreationStatus",
+        "sso:DescribeAccountAssignmentDeletionStatus",
     ),
 }
 TAG_CALLS = {
@@ -202,7 +224,8 @@ def test_it_allows_every_call_of_a_full_run_and_a_resync(enable, sandbox_platfor
     assert run_to_end(resync.pk)[0] == "succeeded"
 
     actions = recorded_actions([run, resync])
-    assert {role for role, _ in actions} == set(CALLS_IN_THE_STEPS)
+    # A platform in SAML mode: no Identity Center call (the next test runs that mode).
+    assert {role for role, _ in actions} == set(CALLS_IN_THE_STEPS) - {"identity-center"}
     assert sorted(a for a in actions if a[1] not in CALLS_IN_THE_STEPS[a[0]]) == []
     assert tag_keys_sent["organizations:TagResource"]
     policies = guide_policies(tagPrefix=sandbox_platform.tag_prefix)
@@ -248,6 +271,26 @@ def test_it_allows_every_call_the_step_modules_can_make():
         if not allows(policies[role], action)
     )
     assert refused == []
+
+
+def test_it_allows_every_call_of_an_identity_center_run(enable_sso, sso_platform, sandbox_state):
+    """A first run and a re-sync on sandbox-sso.local: the identity-center policy allows them."""
+    account, run = enable_sso()
+    assert run_to_end(run.pk)[0] == "succeeded"
+    resync, _ = request_replication(account=account, trigger="resync", actor=None)
+    assert run_to_end(resync.pk)[0] == "succeeded"
+
+    actions = recorded_actions([run, resync])
+    made = {action for role, action in actions if role == "identity-center"}
+    assert made and made <= set(CALLS_IN_THE_STEPS["identity-center"])
+    instance_id = sandbox_state.instance_arn.rsplit("/", 1)[1]
+    policies = guide_policies(
+        identityCenterInstanceId=instance_id,
+        identityStoreId=sandbox_state.identity_store_id,
+        identityCenterAccountId=sandbox_state.management_account_id,
+        mappedPermissionSetArn="*",
+    )
+    assert sorted(a for a in made if not allows(policies["identity-center"], a)) == []
 
 
 def test_it_lists_every_call_written_in_the_step_modules():

@@ -72,6 +72,9 @@ def test_a_new_account_ends_ready_with_everything_in_place(enable, sandbox_state
         "alias",
         "identity-provider",
         "roles",
+        "groups",
+        "memberships",
+        "assignments",
         "bootstrap-stack",
         "finish",
     ]

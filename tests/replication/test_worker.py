@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ProjectAccount
 from accounts.services import api_token_create
+from replication.steps import STEP_NAMES
 from tests.helpers import database_url
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.django_db(transaction=True)]
@@ -37,4 +38,4 @@ def test_an_api_request_is_replicated_by_a_worker_process(alice, project, sandbo
     assert account.status == "ready", worker.stderr[-2000:]
     assert account.aws_account_id
     run = client.get(client.get(response.data["url"]).data["last_run"]).data
-    assert run["status"] == "succeeded" and len(run["steps"]) == 12
+    assert run["status"] == "succeeded" and len(run["steps"]) == len(STEP_NAMES)

@@ -13,7 +13,9 @@ from sandbox import setup
 class Command(BaseCommand):
     help = (
         "Start a local AWS emulator on MESHAWS_SANDBOX_HOST:MESHAWS_SANDBOX_PORT, set it up as "
-        "the integration page describes, and serve until stopped."
+        "the integration page describes (with an IAM Identity Center instance, its permission "
+        "sets and sample users), point the platforms sandbox.local and sandbox-sso.local at it, "
+        "and serve until stopped."
     )
 
     def handle(self, *args, **options):
@@ -41,14 +43,15 @@ class Command(BaseCommand):
                 region=settings.MESHAWS_SANDBOX_REGION,
                 state_file=settings.MESHAWS_SANDBOX_STATE_FILE,
             )
-            applied = setup.configure_platform(state)
+            platforms = [setup.configure_platform(state), setup.configure_sso_platform(state)]
             # After the bootstrap, which needs its accounts at once.
             emulator.make_emulator_realistic()
-            outcome = "created" if applied.created else "updated" if applied.changed else "kept"
             self.stdout.write(f"Sandbox AWS emulator ready at {endpoint_url}")
-            self.stdout.write(
-                f"Platform {applied.platform.full_identifier} points at it ({outcome})"
-            )
+            for applied in platforms:
+                outcome = "created" if applied.created else "updated" if applied.changed else "kept"
+                self.stdout.write(
+                    f"Platform {applied.platform.full_identifier} points at it ({outcome})"
+                )
             self.stdout.write(json.dumps(state.public_summary(), indent=2))
             self.stdout.write(
                 f"The service user's keys and the privileged external id are in "

@@ -1,12 +1,6 @@
-"""The connection check: can meshaws reach a platform's AWS organization as configured?
+"""The connection check's parts: one Check per thing checked, and the Checker that runs them.
 
-An operator runs it (page or `manage.py check_platform`) before any project is replicated, to
-find a wrong role ARN, external id, key pair, target OU or StackSet name. Every check is
-reported; a check that needs an earlier one which failed is reported as skipped (failed).
-Roles are assumed afresh each time (`aws.assume_role`, not the cached `assumed_role`), so a
-fixed trust policy is seen at once. The first check says where the credentials came from
-(stored keys, web identity or the default chain). Details never contain the service user's
-keys or the privileged external id.
+See the package's docstring for what the check is for.
 """
 
 from __future__ import annotations
@@ -14,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aws
-from platforms import secrets
-from platforms.access import PlatformAccess, credential_source, platform_access, service_credentials
+from platforms.access import PlatformAccess, credential_source, service_credentials
 
 SESSION_NAME = "meshaws-connection-check"
 # An operator is waiting on the answer: do not retry a refused or unreachable call for minutes.
@@ -38,11 +31,12 @@ class Check:
     fix: str = ""
 
 
-def _skipped(name: str, needs: str) -> Check:
+def skipped(name: str, needs: str) -> Check:
+    """A check not made because the check `needs` failed."""
     return Check(name, False, f"skipped: needs {needs}", fix=f"fix '{needs}' first")
 
 
-class _Checker:
+class Checker:
     """Runs the checks of one platform with its decrypted access configuration."""
 
     def __init__(self, platform, access: PlatformAccess) -> None:
@@ -116,7 +110,7 @@ class _Checker:
         service_user: aws.Credentials | None,
     ) -> tuple[Check, aws.Credentials | None]:
         if service_user is None:
-            return _skipped(name, CREDENTIALS), None
+            return skipped(name, CREDENTIALS), None
         try:
             credentials = aws.assume_role(
                 credentials=service_user, role_arn=role_arn, session_name=SESSION_NAME,
@@ -163,7 +157,7 @@ class _Checker:
         )
         if target.startswith("r-"):
             if roots is None:
-                return _skipped(name, LIST_ROOTS)
+                return skipped(name, LIST_ROOTS)
             if target in roots:
                 return Check(name, True, f"{target} is the organization's root")
             return Check(
@@ -175,7 +169,7 @@ class _Checker:
             return Check(name, False, f"{target!r} is neither an OU id (ou-…) nor a root (r-…)",
                          fix="fix the landing zone's target organizational unit")  # fmt: skip
         if management is None:
-            return _skipped(name, ASSUME_MANAGEMENT)
+            return skipped(name, ASSUME_MANAGEMENT)
         org = self.client("organizations", management, aws.ORGANIZATIONS_REGION)
         try:
             found = aws.call(org, "describe_organizational_unit", OrganizationalUnitId=target)
@@ -201,7 +195,7 @@ class _Checker:
             return None
         name = f"landing zone {zone.identifier}: StackSet {zone.stack_set_name}"
         if automation is None:
-            return _skipped(name, ASSUME_AUTOMATION)
+            return skipped(name, ASSUME_AUTOMATION)
         cloudformation = self.client("cloudformation", automation, region)
         try:
             aws.call(cloudformation, "describe_stack_set", StackSetName=zone.stack_set_name)
@@ -265,49 +259,3 @@ def _organizations_fix(code: str, operation: str) -> str:
             "organization's management account"
         )
     return "check the management role ARN: it must be in the organization's management account"
-
-
-def check_platform(platform) -> list[Check]:
-    """Every check of `platform`, in order: roles, organization, then each landing zone."""
-    try:
-        access = platform_access(platform)
-    except secrets.SecretUnreadable:
-        return [
-            Check(
-                CREDENTIALS, False, "the stored secrets cannot be decrypted",
-                fix="set the encryption keys the secrets were stored with, or store the "
-                "secrets again",
-            ),
-            _skipped(ASSUME_MANAGEMENT, CREDENTIALS),
-            _skipped(LIST_ROOTS, ASSUME_MANAGEMENT),
-            _skipped(ASSUME_AUTOMATION, CREDENTIALS),
-        ]  # fmt: skip
-    checker = _Checker(platform, access)
-    check, service_user = checker.credentials()
-    checks: list[Check] = [check]
-
-    check, management = checker.assume(
-        ASSUME_MANAGEMENT, "management", access.management_role, access.management_external_id,
-        service_user,
-    )  # fmt: skip
-    checks.append(check)
-
-    roots = None
-    if management is None:
-        checks.append(_skipped(LIST_ROOTS, ASSUME_MANAGEMENT))
-    else:
-        check, roots = checker.list_roots(management)
-        checks.append(check)
-
-    check, automation = checker.assume(
-        ASSUME_AUTOMATION, "automation", access.automation_role, access.automation_external_id,
-        service_user,
-    )  # fmt: skip
-    checks.append(check)
-
-    for zone in platform.landing_zones.all():
-        checks.append(checker.target(zone, management, roots))
-        stack_check = checker.stack_set(zone, automation)
-        if stack_check is not None:
-            checks.append(stack_check)
-    return checks

@@ -21,7 +21,29 @@ from meshaws_site.api import HistoryPages, RolePermissions, lacks_method
 
 from . import services
 from .filters import ReplicationRunFilter
-from .models import ReplicationRun, ReplicationStep
+from .models import LeftBehindResource, ReplicationRun, ReplicationStep
+
+
+class LeftBehindSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeftBehindResource
+        fields = ["mode", "kind", "name", "arn", "group_id", "detail", "recorded_at"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "mode": {"help_text": "the access mode that made it"},
+            "kind": {
+                "help_text": "what it is: a SAML provider or IAM role in the account, or an "
+                "Identity Center group or account assignment"
+            },
+            "detail": {
+                "help_text": "what else removing it by hand needs: project role and "
+                "policies, or identity store and members, or instance"
+            },
+            "name": {"help_text": "the SAML provider's or IAM role's name; the group's name"},
+            "arn": {"help_text": "the provider's or role's ARN; the assignment's permission set"},
+            "group_id": {"help_text": "the group's id (a group, or an assignment's group)"},
+            "recorded_at": {"help_text": "when the platform left that mode"},
+        }
 
 
 class ProjectAccountSerializer(serializers.ModelSerializer):
@@ -39,12 +61,17 @@ class ProjectAccountSerializer(serializers.ModelSerializer):
 
     runs = serializers.SerializerMethodField()
     last_run = serializers.SerializerMethodField()
+    left_behind = LeftBehindSerializer(
+        many=True, read_only=True,
+        help_text="what the platform's earlier access mode made for the account and meshaws no "
+        "longer manages; meshaws never deletes it",
+    )  # fmt: skip
 
     class Meta:
         model = ProjectAccount
         fields = [
             "url", "project", "platform", "landing_zone", "aws_account_id",
-            "email", "name", "alias", "status", "runs", "last_run",
+            "email", "name", "alias", "status", "runs", "last_run", "left_behind",
         ]  # fmt: skip
         read_only_fields = ["email", "name", "alias", "status"]
 
@@ -149,12 +176,16 @@ class ProjectAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     serializer_class = ProjectAccountSerializer
     permission_classes = [RolePermissions]
     filterset_class = ProjectAccountFilter
-    queryset = account_selectors.project_accounts().annotate(
-        last_run_id=Subquery(
-            ReplicationRun.objects.filter(account=OuterRef("pk"))
-            .order_by("-created_at")
-            .values("pk")[:1]
+    queryset = (
+        account_selectors.project_accounts()
+        .annotate(
+            last_run_id=Subquery(
+                ReplicationRun.objects.filter(account=OuterRef("pk"))
+                .order_by("-created_at")
+                .values("pk")[:1]
+            )
         )
+        .prefetch_related("left_behind")
     )
 
     @extend_schema(request=None, responses={202: ResyncAccepted})

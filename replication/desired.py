@@ -9,7 +9,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from accounts.models import Binding, ProjectAccount
-from platforms import patterns
+from accounts.signin import group_name
 
 DEFAULT_ACCESS_ROLE = "OrganizationAccountAccessRole"
 SAML_AUDIENCE = "https://signin.aws.amazon.com/saml"
@@ -205,15 +205,10 @@ def desired_identity_center(
     ):
         if expires_at is None or expires_at > now:
             bound.setdefault(role, []).append(user)
-    context = patterns.NameContext(
-        customer=project.customer.identifier, project=project.identifier,
-        platform=platform.identifier, tenant_platform_number=account.tenant_platform_number,
-    )  # fmt: skip
-    pattern = platform.identity_center_group_name_pattern
     groups = tuple(
         DesiredGroup(
             project_role=m.project_role,
-            display_name=patterns.render_group_name(pattern, context, m.project_role),
+            display_name=group_name(account, m.project_role),
             description=f"Project {project.full_identifier}, project role {m.project_role} "
             "(managed by meshaws)",
             members=tuple(sorted(bound.get(m.project_role, ()))),

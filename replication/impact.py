@@ -8,8 +8,15 @@ from accounts.models import ProjectAccount
 from accounts.selectors import project_accounts
 from platforms import patterns
 from platforms.config_io import KEYS_AFFECTING_EVERY_ACCOUNT, PlatformRecord
+from platforms.models import PlatformInstance
+from replication.left_behind import access_mode
 
 SAMPLE_SIZE = 10
+MODE_NAMES = {
+    PlatformInstance.AccessMode.SAML: "SAML",
+    PlatformInstance.AccessMode.IDENTITY_CENTER: "IAM Identity Center",
+    PlatformInstance.AccessMode.NONE: "no single sign-on",
+}
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,15 @@ def _context(account: ProjectAccount, platform_identifier: str) -> patterns.Name
 
 
 def _mappings(mappings) -> str:
-    return ", ".join(f"{m.project_role}→{m.role_name}" for m in mappings) or "none"
+    """The mappings in a line: `admin→ProjectAdmin`, or `admin→ps-1 + ps-2` (permission sets)."""
+    return ", ".join(f"{m.project_role}→{_mapped_to(m)}" for m in mappings) or "none"
+
+
+def _mapped_to(mapping) -> str:
+    """What a project role gets: the IAM role's name, or the ids of its permission sets."""
+    if mapping.permission_set_arns:
+        return " + ".join(arn.rsplit("/", 1)[-1] for arn in mapping.permission_set_arns)
+    return mapping.role_name
 
 
 def impact_of(platform, before: PlatformRecord, after: PlatformRecord) -> Impact:
@@ -65,6 +80,14 @@ def impact_of(platform, before: PlatformRecord, after: PlatformRecord) -> Impact
     if any(old.get(key) != new.get(key) for key in KEYS_AFFECTING_EVERY_ACCOUNT):
         for account in accounts:
             impact.add(account, "platform settings")
+    was, becomes = access_mode(before), access_mode(after)
+    if was != becomes:
+        # The old mode's groups, assignments or SAML roles stay in AWS (left_behind.py).
+        for account in accounts:
+            impact.add(
+                account, f"single sign-on from {MODE_NAMES[was]} to {MODE_NAMES[becomes]}: "
+                f"what {MODE_NAMES[was]} made stays in AWS, listed on each account page",
+            )  # fmt: skip
     if before.account_alias_pattern != after.account_alias_pattern:
         for account in accounts:
             alias = ""

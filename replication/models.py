@@ -279,3 +279,47 @@ class IdentityCenterAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id} → {self.permission_set_arn} ({self.state})"
+
+
+class LeftBehindResource(models.Model):
+    """A resource the platform's earlier access mode made for an account, which meshaws no
+    longer manages and never deletes: recorded when the platform left that mode, forgotten
+    when it comes back to it and the steps manage the resource again."""
+
+    class Mode(models.TextChoices):
+        # PlatformInstance.AccessMode's values, but none: a mode that made something.
+        SAML = "saml", "SAML identity provider"
+        IDENTITY_CENTER = "identity_center", "IAM Identity Center"
+
+    class Kind(models.TextChoices):
+        SAML_PROVIDER = "saml_provider", "SAML provider"
+        IAM_ROLE = "iam_role", "IAM role"
+        GROUP = "group", "Identity Center group"
+        ASSIGNMENT = "assignment", "account assignment"
+
+    account = models.ForeignKey(
+        ProjectAccount, on_delete=models.CASCADE, related_name="left_behind"
+    )
+    mode = models.CharField(max_length=16, choices=Mode.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The provider's or role's name; the group's display name (also of an assignment's group).
+    name = models.CharField(max_length=1024)
+    # The provider's or role's ARN in the account; an assignment's permission set ARN.
+    arn = models.CharField(max_length=2048, blank=True)
+    # A group's id, or an assignment's group's: what DeleteGroup and DeleteAccountAssignment take.
+    group_id = models.CharField(max_length=47, blank=True)
+    detail = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["account", "mode", "kind", "name", "arn"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "kind", "name", "arn"],
+                name="left_behind_resource_once",
+                violation_error_message="the account has this resource left behind already",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name} of {self.account_id}"

@@ -1,4 +1,5 @@
-"""Runs asked for by the apps below: a platform or project changed, an account was created."""
+"""Runs asked for by the apps below: a platform or project changed, an account was created.
+And, when a platform switches access mode, the list of what the old mode leaves behind."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from accounts.signals import accounts_changed
 from platforms.signals import platform_change_previewed, platform_changed
 from replication.expiry import schedule_expiry_runs
 from replication.impact import Impact, impact_of
+from replication.left_behind import left_behind_update
 from replication.models import ReplicationRun
 from replication.services import request_replication_of_many
 
@@ -56,3 +58,9 @@ def replicate_affected_accounts(*, platform, before, after, **kwargs) -> None:
         trigger=ReplicationRun.Trigger.CONFIGURATION_CHANGED,
         actor=None,
     )
+
+
+@receiver(platform_changed, dispatch_uid="replication-platform-mode-changed")
+def note_what_the_old_mode_left(*, platform, before, after, **kwargs) -> None:
+    """On a switch of access mode, list what the old mode made for each account (never deleted)."""
+    left_behind_update(platform=platform, before=before, after=after)

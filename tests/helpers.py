@@ -7,9 +7,13 @@ import socket
 import subprocess
 import sys
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote
 
+import boto3
+import botocore.config
+import botocore.exceptions
 from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
@@ -500,3 +504,151 @@ def calls(run, *steps: str) -> list[str]:
 def step(run, name: str):
     """The run's step `name` in its last attempt."""
     return run.steps.filter(name=name).order_by("-attempt").first()
+
+
+class Crash(Exception):
+    """Not an AWS error: a worker dying, a bug."""
+
+
+@contextmanager
+def crash_after_call(monkeypatch, position: int):
+    """Raise Crash right after the `position`-th AWS call made inside (the call went out)."""
+    original = aws.capture.capture_call
+    made = 0
+
+    def crash_at(call):
+        nonlocal made
+        original(call)
+        made += 1
+        if made == position:
+            raise Crash(f"after call {position}: {call.operation}")
+
+    monkeypatch.setattr(aws.capture, "capture_call", crash_at)
+    try:
+        yield
+    finally:
+        monkeypatch.setattr(aws.capture, "capture_call", original)
+
+
+def edit_data(client, **changes):
+    """The platform's edit form as the browser would post it, with `changes` applied."""
+    page = client.get("/platforms/eu/aws-prod/edit/")
+    editor = page.context["editor"]
+    data = {name: ("" if value is None else value) for name, value in editor.form.initial.items()}
+    for name in ("wait_for_external_avm", "enforce_account_alias"):
+        if not data.get(name):
+            data.pop(name, None)
+    data.update(changes)
+    for prefix, formset in (("rm", editor.role_mappings), ("lz", editor.landing_zones)):
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(formset.initial))
+        data[f"{prefix}-INITIAL_FORMS"] = str(len(formset.initial))
+        for index, row in enumerate(formset.initial):
+            for key, value in row.items():
+                if value not in (None, False):
+                    data[f"{prefix}-{index}-{key}"] = value
+    return data
+
+
+# --- IAM policies of docs/aws-setup.md, as AWS evaluates them (the parts the tests use) --
+
+
+def action_pattern(action: str) -> re.Pattern:
+    """An IAM action with `*` and `?` wildcards as a case-insensitive regular expression."""
+    translated = re.escape(action).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.compile(translated, re.I)
+
+
+def like(pattern: str) -> re.Pattern:
+    """An IAM StringLike value (`*` and `?` wildcards, case-sensitive) as a regular expression."""
+    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."))
+
+
+def admits_tag_keys(statement: dict, tag_keys) -> bool:
+    """Whether the statement's `ForAllValues:StringLike` on `aws:TagKeys`, if any, admits them.
+
+    The only condition the guide uses to limit what meshaws asks for (the external id and
+    policy ARN conditions limit what it sends, which other tests check).
+    """
+    limit = statement.get("Condition", {}).get("ForAllValues:StringLike", {}).get("aws:TagKeys")
+    if limit is None:
+        return True
+    return all(any(like(p).fullmatch(key) for p in as_list(limit)) for key in tag_keys)
+
+
+def allows(policy: dict, action: str, tag_keys=()) -> bool:
+    """Whether an Allow statement of `policy` names `action` and admits the request's tag keys."""
+    return any(
+        action_pattern(pattern).fullmatch(action) and admits_tag_keys(statement, tag_keys)
+        for statement in as_list(policy["Statement"])
+        if statement["Effect"] == "Allow"
+        for pattern in as_list(statement.get("Action", []))
+    )
+
+
+def authorized(policy: dict, action: str, resources) -> bool:
+    """Whether `policy` allows `action` on every one of `resources` and denies it on none.
+
+    An action with several resource types (an account assignment: instance, permission set,
+    account) is authorized against each of them.
+    """
+
+    def matching(effect: str, resource: str) -> bool:
+        return any(
+            action_pattern(pattern).fullmatch(action)
+            and any(like(arn).fullmatch(resource) for arn in as_list(statement["Resource"]))
+            for statement in as_list(policy["Statement"])
+            if statement["Effect"] == effect
+            for pattern in as_list(statement.get("Action", []))
+        )
+
+    return all(matching("Allow", r) and not matching("Deny", r) for r in resources)
+
+
+# What an operator puts in the guide's placeholders: the policies are linted as IAM gets them.
+EXAMPLE_VALUES = {
+    "meshcloudAccountId": "111111111111",
+    "managementAccountId": "222222222222",
+    "automationAccountId": "333333333333",
+    "organizationRootAccountExternalId": "org-external-id",
+    "automationAccountExternalId": "automation-external-id",
+    "privilegedExternalId": "3f2c7a0e-8b1d-4c55-9e0a-2b6f4d1c9a77",
+    "samlProviderName": "meshaws-idp",
+    "mappedRoleName": "ProjectAdmin",
+    "mappedPolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    "tagPrefix": "meshaws:",
+    "stackSetName": "landing-zone-baseline",
+    "identityCenterAccountId": "444444444444",
+    "identityCenterInstanceId": "ssoins-0123456789abcdef",
+    "identityStoreId": "d-1234567890",
+    "identityCenterExternalId": "identity-center-external-id",
+    "mappedPermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef",
+}
+
+
+# --- The emulator as a plain boto3 client sees it --
+
+NO_RETRY = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})
+
+
+def emulator_client(url, service, credentials=setup.MANAGEMENT_CREDENTIALS, region="us-east-1"):
+    """A boto3 client of `url` (the management account's root by default), never retrying."""
+    return boto3.client(
+        service, region_name=region, endpoint_url=url, config=NO_RETRY,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+    )  # fmt: skip
+
+
+def refusal(call, *args, **kwargs) -> dict | None:
+    """What AWS answered to `call(…)`: status, code, message and reason; None when it succeeded."""
+    try:
+        call(*args, **kwargs)
+    except botocore.exceptions.ClientError as error:
+        return {
+            "status": error.response["ResponseMetadata"]["HTTPStatusCode"],
+            "code": error.response["Error"]["Code"],
+            "message": error.response["Error"]["Message"],
+            "reason": error.response.get("Reason"),
+        }
+    return None

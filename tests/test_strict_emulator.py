@@ -5,9 +5,6 @@ strict layer) and against the suite's emulator: plain moto accepts, the strict o
 AWS does. So each test fails without the layer, and says so if moto ever becomes strict itself.
 """
 
-import boto3
-import botocore.config
-import botocore.exceptions
 import pytest
 from moto.core.utils import get_service_model
 
@@ -17,11 +14,9 @@ from platforms.connection import ASSUME_MANAGEMENT, check_platform
 from platforms.services import location_create, platform_apply
 from sandbox import setup, strict_emulator
 from sandbox.strict_emulator.parameters import compiled, python_pattern
-from tests.helpers import reset_sandbox, sandbox_record
+from tests.helpers import emulator_client, refusal, reset_sandbox, sandbox_record
 
 pytestmark = pytest.mark.sandbox
-
-NO_RETRY = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})
 
 
 @pytest.fixture
@@ -29,44 +24,20 @@ def emulators(plain_moto_server, sandbox_url, strictness):
     """(plain, strict): both emptied, each with an organization of the management account."""
     reset_sandbox(plain_moto_server)
     for url in (plain_moto_server, sandbox_url):
-        client(url, "organizations").create_organization(FeatureSet="ALL")
+        emulator_client(url, "organizations").create_organization(FeatureSet="ALL")
     return plain_moto_server, sandbox_url
-
-
-def client(url, service, credentials=setup.MANAGEMENT_CREDENTIALS, region="us-east-1"):
-    """A boto3 client of `url` (the management account's root by default), never retrying."""
-    return boto3.client(
-        service, region_name=region, endpoint_url=url, config=NO_RETRY,
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token,
-    )  # fmt: skip
-
-
-def refusal(call, *args, **kwargs) -> dict | None:
-    """What AWS answered to `call(…)`: status, code, message and reason; None when it succeeded."""
-    try:
-        call(*args, **kwargs)
-    except botocore.exceptions.ClientError as error:
-        return {
-            "status": error.response["ResponseMetadata"]["HTTPStatusCode"],
-            "code": error.response["Error"]["Code"],
-            "message": error.response["Error"]["Message"],
-            "reason": error.response.get("Reason"),
-        }
-    return None
 
 
 def create_account(url, name, email, **extra) -> dict:
     """CreateAccount in the management account's organization; its CreateAccountStatus."""
-    org = client(url, "organizations")
+    org = emulator_client(url, "organizations")
     return org.create_account(AccountName=name, Email=email, **extra)["CreateAccountStatus"]
 
 
 def assume(url, credentials, role_arn, external_id=None):
     """AssumeRole of `role_arn` with `credentials`; the session's credentials."""
     extra = {"ExternalId": external_id} if external_id else {}
-    sts = client(url, "sts", credentials, region="eu-central-1")
+    sts = emulator_client(url, "sts", credentials, region="eu-central-1")
     return sts.assume_role(RoleArn=role_arn, RoleSessionName="test", **extra)["Credentials"]
 
 
@@ -79,7 +50,7 @@ def as_credentials(answer) -> aws.Credentials:
 
 INVALID_PARAMETERS = [
     pytest.param(
-        lambda url: client(url, "iam").create_role(
+        lambda url: emulator_client(url, "iam").create_role(
             RoleName="rôle", AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}'
         ),
         (400, "ValidationError", "roleName", None),
@@ -93,7 +64,7 @@ INVALID_PARAMETERS = [
         id="organizations-nested-list-member-pattern",
     ),
     pytest.param(
-        lambda url: client(url, "sts").assume_role(
+        lambda url: emulator_client(url, "sts").assume_role(
             RoleArn="arn:aws:iam::123456789012:role/Any",
             RoleSessionName="test",
             DurationSeconds=50000,
@@ -112,7 +83,7 @@ INVALID_PARAMETERS = [
         id="organizations-string-max",
     ),
     pytest.param(
-        lambda url: client(
+        lambda url: emulator_client(
             url, "cloudformation", region="eu-central-1"
         ).describe_stack_set_operation(
             StackSetName="meshaws-aws-default", OperationId="-not-an-id"
@@ -278,7 +249,7 @@ def test_accounts_carry_state_and_no_status(emulators):
     plain, strict = emulators
     shapes = {}
     for url in emulators:
-        org = client(url, "organizations")
+        org = emulator_client(url, "organizations")
         account_id = create_account(url, "member", "member@example.com")["AccountId"]
         root_id = org.list_roots()["Roots"][0]["Id"]
         shapes[url] = [
@@ -306,7 +277,7 @@ def test_it_keeps_at_most_five_creations_in_flight_per_organization(emulators, s
         "ConstraintViolationException",
         "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED",
     )
-    org = client(strict, "organizations")
+    org = emulator_client(strict, "organizations")
     assert len(org.list_accounts()["Accounts"]) == 1  # the management account only
 
     strict_emulator.settle_accounts()
@@ -322,7 +293,7 @@ def test_a_creation_with_a_taken_email_fails_as_aws_says(emulators):
     for url in emulators:
         create_account(url, "first", "taken@example.com")
         second = create_account(url, "second", "Taken@Example.com")
-        org = client(url, "organizations")
+        org = emulator_client(url, "organizations")
         failed = org.list_create_account_status(States=["FAILED"])["CreateAccountStatuses"]
         outcomes[url] = (second, failed, len(org.list_accounts()["Accounts"]))
 
@@ -331,7 +302,7 @@ def test_a_creation_with_a_taken_email_fails_as_aws_says(emulators):
     assert (second["State"], second["FailureReason"]) == ("FAILED", "EMAIL_ALREADY_EXISTS")
     assert "AccountId" not in second and listed == 2
     assert [status["Id"] for status in failed] == [second["Id"]]
-    described = client(strict, "organizations").describe_create_account_status(
+    described = emulator_client(strict, "organizations").describe_create_account_status(
         CreateAccountRequestId=second["Id"]
     )["CreateAccountStatus"]
     assert described["FailureReason"] == "EMAIL_ALREADY_EXISTS"
@@ -352,8 +323,8 @@ def test_account_aliases_follow_iams_rules_and_are_unique(emulators, alias, code
         account_id = create_account(url, "member", "member@example.com")["AccountId"]
         role = f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
         member = as_credentials(assume(url, setup.MANAGEMENT_CREDENTIALS, role))
-        client(url, "iam", member).create_account_alias(AccountAlias="taken-alias")
-        answers[url] = refusal(client(url, "iam").create_account_alias, AccountAlias=alias)
+        emulator_client(url, "iam", member).create_account_alias(AccountAlias="taken-alias")
+        answers[url] = refusal(emulator_client(url, "iam").create_account_alias, AccountAlias=alias)
 
     assert answers[plain] is None
     assert answers[strict]["code"] == code

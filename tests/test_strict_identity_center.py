@@ -11,8 +11,7 @@ from moto.core.utils import get_service_model
 
 from sandbox import setup
 from sandbox.strict_emulator.parameters import compiled
-from tests.helpers import reset_sandbox
-from tests.test_strict_emulator import client, refusal
+from tests.helpers import emulator_client, refusal, reset_sandbox
 
 pytestmark = pytest.mark.sandbox
 
@@ -29,8 +28,8 @@ class IdentityCenter:
     url: str
 
     def __post_init__(self):
-        self.sso = client(self.url, "sso-admin", region=REGION)
-        self.store = client(self.url, "identitystore", region=REGION)
+        self.sso = emulator_client(self.url, "sso-admin", region=REGION)
+        self.store = emulator_client(self.url, "identitystore", region=REGION)
         instance = self.sso.list_instances()["Instances"][0]
         self.instance_arn, self.store_id = instance["InstanceArn"], instance["IdentityStoreId"]
 

@@ -124,6 +124,8 @@ def project_account_detail(request, account: int):
             "roles": for_account(found).roles,
             "sign_in": dict(sign_in_links(found)),
             "access": account_access(found),
+            # What an earlier access mode of the platform made here; meshaws never deletes it.
+            "left_behind": list(found.left_behind.all()),
             "runs_page": runs_page,
         },
     )

@@ -14,8 +14,7 @@ from platforms.connection import (
 )
 from platforms.models import PlatformInstance
 from platforms.services import location_create, platform_apply
-from tests.helpers import copy_of_the_management_role, guide_policies, sandbox_record
-from tests.replication.test_aws_setup_policies import allows
+from tests.helpers import allows, copy_of_the_management_role, guide_policies, sandbox_record
 
 pytestmark = pytest.mark.sandbox
 

@@ -10,8 +10,7 @@ from accounts.services import project_account_create, project_create
 from platforms.config_io import IdentityCenterRecord, RecordInvalid, parse_record
 from platforms.models import PlatformInstance, RoleMapping
 from replication.models import ReplicationRun
-from tests.helpers import post_data
-from tests.platforms.test_impact import edit_data
+from tests.helpers import edit_data, post_data
 
 INSTANCE = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
 ADMIN_SET = "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-admin00000000001"
@@ -317,6 +316,7 @@ def test_switching_modes_shows_the_impact_before_saving(client, alice, acme, pla
     assert response.status_code == 200, response.context["editor"].error_summary
     impact = response.context["impact"]
     assert impact.count == 2 and "platform settings" in impact.reasons
+    assert any("stays in AWS" in reason for reason in impact.reasons)
     assert PlatformInstance.objects.get().access_mode == "saml"
     data["confirm_impact"] = "1"
     assert client.post("/platforms/eu/aws-prod/edit/", data).status_code == 302

@@ -6,7 +6,7 @@ from accounts.models import ProjectAccount
 from accounts.services import project_account_create, project_create
 from platforms.models import PlatformInstance
 from replication.models import ReplicationRun
-from tests.helpers import SECRETS
+from tests.helpers import SECRETS, edit_data
 
 
 @pytest.fixture
@@ -22,25 +22,6 @@ def accounts(acme, platform):
     ProjectAccount.objects.filter(pk=made[0].pk).update(aws_account_id="111122223333")
     ReplicationRun.objects.update(status="succeeded")
     return made
-
-
-def edit_data(client, **changes):
-    """The platform's edit form as the browser would post it, with `changes` applied."""
-    page = client.get("/platforms/eu/aws-prod/edit/")
-    editor = page.context["editor"]
-    data = {name: ("" if value is None else value) for name, value in editor.form.initial.items()}
-    for name in ("wait_for_external_avm", "enforce_account_alias"):
-        if not data.get(name):
-            data.pop(name, None)
-    data.update(changes)
-    for prefix, formset in (("rm", editor.role_mappings), ("lz", editor.landing_zones)):
-        data[f"{prefix}-TOTAL_FORMS"] = str(len(formset.initial))
-        data[f"{prefix}-INITIAL_FORMS"] = str(len(formset.initial))
-        for index, row in enumerate(formset.initial):
-            for key, value in row.items():
-                if value not in (None, False):
-                    data[f"{prefix}-{index}-{key}"] = value
-    return data
 
 
 def test_an_alias_change_shows_every_account_it_renames(client, alice, accounts):

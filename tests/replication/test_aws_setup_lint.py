@@ -11,27 +11,8 @@ import re
 import parliament
 import pytest
 
-from tests.helpers import as_list, guide_policies
+from tests.helpers import EXAMPLE_VALUES, as_list, guide_policies
 
-# What an operator puts in the guide's placeholders: the policies are linted as IAM gets them.
-EXAMPLE_VALUES = {
-    "meshcloudAccountId": "111111111111",
-    "managementAccountId": "222222222222",
-    "automationAccountId": "333333333333",
-    "organizationRootAccountExternalId": "org-external-id",
-    "automationAccountExternalId": "automation-external-id",
-    "privilegedExternalId": "3f2c7a0e-8b1d-4c55-9e0a-2b6f4d1c9a77",
-    "samlProviderName": "meshaws-idp",
-    "mappedRoleName": "ProjectAdmin",
-    "mappedPolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
-    "tagPrefix": "meshaws:",
-    "stackSetName": "landing-zone-baseline",
-    "identityCenterAccountId": "444444444444",
-    "identityCenterInstanceId": "ssoins-0123456789abcdef",
-    "identityStoreId": "d-1234567890",
-    "identityCenterExternalId": "identity-center-external-id",
-    "mappedPermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef",
-}
 PERMISSION_POLICIES = {
     "service-user",
     "management-role",

@@ -16,7 +16,16 @@ from django.conf import settings
 import aws
 from platforms.connection import check_platform
 from replication.services import request_replication
-from tests.helpers import GUIDE, POLICY_MARKER, as_list, guide_policies, run_to_end
+from tests.helpers import (
+    EXAMPLE_VALUES,
+    GUIDE,
+    POLICY_MARKER,
+    allows,
+    as_list,
+    authorized,
+    guide_policies,
+    run_to_end,
+)
 
 pytestmark = pytest.mark.sandbox
 
@@ -124,39 +133,6 @@ TAG_CALLS = {
 }
 STEP_MODULES = Path(settings.BASE_DIR) / "replication" / "steps"
 AWS_CALL = re.compile(r'aws\.(?:call|paginate)\(\s*\w+,\s*"(?P<method>[a-z_]+)"')
-
-
-def action_pattern(action: str) -> re.Pattern:
-    """An IAM action with `*` and `?` wildcards as a case-insensitive regular expression."""
-    translated = re.escape(action).replace(r"\*", ".*").replace(r"\?", ".")
-    return re.compile(translated, re.I)
-
-
-def like(pattern: str) -> re.Pattern:
-    """An IAM StringLike value (`*` and `?` wildcards, case-sensitive) as a regular expression."""
-    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."))
-
-
-def admits_tag_keys(statement: dict, tag_keys) -> bool:
-    """Whether the statement's `ForAllValues:StringLike` on `aws:TagKeys`, if any, admits them.
-
-    The only condition the guide uses to limit what meshaws asks for (the external id and
-    policy ARN conditions limit what it sends, which other tests check).
-    """
-    limit = statement.get("Condition", {}).get("ForAllValues:StringLike", {}).get("aws:TagKeys")
-    if limit is None:
-        return True
-    return all(any(like(p).fullmatch(key) for p in as_list(limit)) for key in tag_keys)
-
-
-def allows(policy: dict, action: str, tag_keys=()) -> bool:
-    """Whether an Allow statement of `policy` names `action` and admits the request's tag keys."""
-    return any(
-        action_pattern(pattern).fullmatch(action) and admits_tag_keys(statement, tag_keys)
-        for statement in as_list(policy["Statement"])
-        if statement["Effect"] == "Allow"
-        for pattern in as_list(statement.get("Action", []))
-    )
 
 
 def role_of(step: str, service: str) -> str:
@@ -315,3 +291,50 @@ def test_it_keeps_the_management_role_away_from_iam_and_everything():
     assert not patterns & {"*", "iam:*", "organizations:*", "sts:*"}
     assert not allows(management, "iam:CreateRole")
     assert not allows(management, "organizations:RemoveAccountFromOrganization")
+
+
+INSTANCE = f"arn:aws:sso:::instance/{EXAMPLE_VALUES['identityCenterInstanceId']}"
+MAPPED_SET = EXAMPLE_VALUES["mappedPermissionSetArn"]
+OTHER_SET = f"arn:aws:sso:::permissionSet/{EXAMPLE_VALUES['identityCenterInstanceId']}/ps-ffff"
+PROJECT_ACCOUNT = "arn:aws:sso:::account/555555555555"
+MANAGEMENT_ACCOUNT = f"arn:aws:sso:::account/{EXAMPLE_VALUES['managementAccountId']}"
+
+
+@pytest.mark.parametrize("action", ["sso:CreateAccountAssignment", "sso:DeleteAccountAssignment"])
+def test_it_keeps_assignments_out_of_the_management_account_without_iam(action):
+    """IAM Identity Center makes its roles with the caller's credentials only there."""
+    center = guide_policies(**EXAMPLE_VALUES)["identity-center"]
+    assert authorized(center, action, [INSTANCE, MAPPED_SET, PROJECT_ACCOUNT])
+    assert not authorized(center, action, [INSTANCE, MAPPED_SET, MANAGEMENT_ACCOUNT])
+    assert not any(
+        pattern.lower().startswith("iam:") or pattern == "*"
+        for statement in as_list(center["Statement"])
+        if statement["Effect"] == "Allow"
+        for pattern in as_list(statement["Action"])
+    )
+
+
+def test_it_checks_and_assigns_only_mapped_permission_sets_and_removes_any():
+    """Describe and create name the mapped sets; delete reaches sets no longer mapped."""
+    center = guide_policies(**EXAMPLE_VALUES)["identity-center"]
+    assert authorized(center, "sso:DescribePermissionSet", [INSTANCE, MAPPED_SET])
+    assert not authorized(center, "sso:DescribePermissionSet", [INSTANCE, OTHER_SET])
+    create = "sso:CreateAccountAssignment"
+    assert not authorized(center, create, [INSTANCE, OTHER_SET, PROJECT_ACCOUNT])
+    delete = "sso:DeleteAccountAssignment"
+    assert authorized(center, delete, [INSTANCE, OTHER_SET, PROJECT_ACCOUNT])
+
+
+def test_it_reaches_the_identity_store_of_the_management_account_from_a_delegated_role():
+    """The store's ARN names the instance's account, the management account, whoever calls."""
+    center = guide_policies(**EXAMPLE_VALUES)["identity-center"]
+    store_id = EXAMPLE_VALUES["identityStoreId"]
+    store = (
+        f"arn:aws:identitystore::{EXAMPLE_VALUES['managementAccountId']}:identitystore/{store_id}"
+    )
+    group, user = "arn:aws:identitystore:::group/g-1", "arn:aws:identitystore:::user/u-1"
+    member = [store, group, user]
+    assert EXAMPLE_VALUES["identityCenterAccountId"] != EXAMPLE_VALUES["managementAccountId"]
+    assert authorized(center, "identitystore:CreateGroupMembership", member)
+    other_store = store.replace(store_id, "d-ffffffffff")
+    assert not authorized(center, "identitystore:CreateGroupMembership", [other_store, group, user])

@@ -10,11 +10,13 @@ from replication.services import request_replication
 from tests.helpers import (
     ADA,
     GRACE,
+    Crash,
     assignments,
     calls,
     change_platform,
     clients,
     copy_of_the_management_role,
+    crash_after_call,
     groups,
     members,
     role,
@@ -66,10 +68,6 @@ def test_a_failed_assignment_fails_the_step_with_aws_reason_and_is_asked_again(
     assert (ADMINS, "AdministratorAccess") in assignments(sandbox_state, account.aws_account_id)
 
 
-class Crash(Exception):
-    """Not an AWS error: a worker dying, a bug."""
-
-
 def snapshot(state, account, project: str) -> dict:
     """What Identity Center holds for the account, its project's name taken out."""
     account.refresh_from_db()
@@ -103,7 +101,6 @@ def test_a_crash_after_any_identity_center_call_then_a_rerun_converges_without_d
     positions = [n for n, (name, _) in enumerate(made, start=1) if name in IDENTITY_CENTER_STEPS]
     assert len(positions) > 20
 
-    original = aws.capture.capture_call
     for position in positions:
         aws.forget_credentials()
         # As for the first run: no user id known yet, so the calls come in the same order.
@@ -111,19 +108,10 @@ def test_a_crash_after_any_identity_center_call_then_a_rerun_converges_without_d
         target = project_create(customer=team.customer, identifier=f"crash-{position}", actor=None)
         binding_create(project=target, user=ADA, role=role("admin"), actor=None)
         binding_create(project=target, user=GRACE, role=role("reader"), actor=None)
-        counter = {"calls": 0}
-
-        def crash_at(call, position=position, counter=counter):
-            original(call)
-            counter["calls"] += 1
-            if counter["calls"] == position:
-                raise Crash(f"after call {position}: {call.operation}")
-
-        monkeypatch.setattr(aws.capture, "capture_call", crash_at)
-        crashed, first = enable_sso(target=target)
-        with pytest.raises(Crash):
-            run_to_end(first.pk)
-        monkeypatch.setattr(aws.capture, "capture_call", original)
+        with crash_after_call(monkeypatch, position):
+            crashed, first = enable_sso(target=target)
+            with pytest.raises(Crash):
+                run_to_end(first.pk)
         first.refresh_from_db()
         assert first.status == "failed" and "internal error" in first.error, position
 

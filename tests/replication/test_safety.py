@@ -12,7 +12,15 @@ from platforms.config_io import parse_record, record_of
 from platforms.services import platform_apply
 from replication.models import ReplicationRun
 from replication.services import request_replication
-from tests.helpers import TEMPLATE, WRITE_PREFIXES, management, member, run_to_end
+from tests.helpers import (
+    TEMPLATE,
+    WRITE_PREFIXES,
+    Crash,
+    crash_after_call,
+    management,
+    member,
+    run_to_end,
+)
 
 pytestmark = pytest.mark.sandbox
 
@@ -50,10 +58,6 @@ def snapshot(url, account):
     }
 
 
-class Crash(Exception):
-    """Not an AWS error: a worker dying, a bug."""
-
-
 def test_a_crash_after_any_aws_call_never_duplicates_the_account(
     enable, project, sandbox_state, monkeypatch
 ):
@@ -69,7 +73,6 @@ def test_a_crash_after_any_aws_call_never_duplicates_the_account(
     )
     assert calls_in_a_run > 20
 
-    original = aws.capture.capture_call
     for position in range(1, calls_in_a_run + 1):
         aws.forget_credentials()
         target = project_create(
@@ -78,19 +81,10 @@ def test_a_crash_after_any_aws_call_never_duplicates_the_account(
             tags={"cost-center": "42"},
             actor=None,
         )
-        counter = {"calls": 0}
-
-        def crash_at(call, position=position, counter=counter):
-            original(call)
-            counter["calls"] += 1
-            if counter["calls"] == position:
-                raise Crash(f"after call {position}: {call.operation}")
-
-        monkeypatch.setattr(aws.capture, "capture_call", crash_at)
-        crashed, first = enable(target=target)
-        with pytest.raises(Crash):
-            run_to_end(first.pk)
-        monkeypatch.setattr(aws.capture, "capture_call", original)
+        with crash_after_call(monkeypatch, position):
+            crashed, first = enable(target=target)
+            with pytest.raises(Crash):
+                run_to_end(first.pk)
         first.refresh_from_db()
         assert first.status == "failed" and "internal error" in first.error
 

@@ -81,8 +81,26 @@ class BindingEditForm(forms.Form):
     )
 
 
+class OpenPlatformChoices(forms.models.ModelChoiceIterator):
+    """The platforms offered: those that accept new accounts (not deprecated)."""
+
+    def __init__(self, field):
+        super().__init__(field)
+        self.queryset = field.queryset.filter(deprecated_at__isnull=True)
+
+
+class PlatformField(forms.ModelChoiceField):
+    """A platform: offers the open ones, accepts any.
+
+    A deprecated one posted anyway reaches the service, whose reason lands on this field
+    rather than "not one of the available choices".
+    """
+
+    iterator = OpenPlatformChoices
+
+
 class EnableForm(forms.Form):
-    platform = forms.ModelChoiceField(
+    platform = PlatformField(
         queryset=PlatformInstance.objects.select_related("location").order_by(
             "location__identifier", "identifier"
         ),

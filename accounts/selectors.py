@@ -6,6 +6,7 @@ from django.db.models import (
     Count,
     Q,
     QuerySet,
+    prefetch_related_objects,
 )
 
 from .models import (
@@ -78,8 +79,10 @@ def project_account(pk: int, *, with_role_mappings: bool = False) -> ProjectAcco
     accounts = ProjectAccount.objects.select_related(
         "project__customer", "platform__location", "landing_zone"
     )
-    if with_role_mappings:
-        accounts = accounts.prefetch_related(
-            "platform__role_mappings", "landing_zone__role_mappings"
-        )
-    return accounts.filter(pk=pk).first()
+    account = accounts.filter(pk=pk).first()
+    if account is not None and with_role_mappings:
+        # Only the mappings in effect: the landing zone's when they replace the platform's.
+        zone = account.landing_zone
+        effective = "landing_zone" if zone.replaces_role_mappings else "platform"
+        prefetch_related_objects([account], f"{effective}__role_mappings")
+    return account

@@ -89,6 +89,7 @@ def _platform():
         privileged_external_id="bench-privileged-external-id",
         management_external_id="bench-management-external-id",
         automation_external_id="bench-automation-external-id",
+        instance_arn="", identity_store_id="", permission_set_arns={}, users={},
     )  # fmt: skip
     return setup.configure_platform(state).platform
 

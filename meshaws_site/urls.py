@@ -21,6 +21,11 @@ api.register("projects", accounts_api.ProjectViewSet, basename="api-project")
 api.register("bindings", accounts_api.BindingViewSet, basename="api-binding")
 api.register("accounts", replication_api.ProjectAccountViewSet, basename="api-projectaccount")
 api.register("runs", replication_api.ReplicationRunViewSet, basename="api-replicationrun")
+api.register(
+    "unmanaged-accounts",
+    replication_api.UnmanagedAccountViewSet,
+    basename="api-unmanagedaccount",
+)
 
 urlpatterns = [
     path("", replication_views.dashboard, name="dashboard"),

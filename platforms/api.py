@@ -5,14 +5,18 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import Http404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from meshaws_site.api import Conflict, RolePermissions
+from meshaws_site.api import Conflict, RolePermissions, lacks_method
 
 from . import config_io, patterns, selectors, services
 from .models import Location, PlatformInstance
+from .permissions import CHANGE_PLATFORM
 
 
 class LocationSerializer(serializers.ModelSerializer):
@@ -80,8 +84,20 @@ class PlatformSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PlatformInstance
-        fields = ["url", "identifier", "location", "display_name", "config"]
-        extra_kwargs = {"display_name": {"validators": [patterns.validate_display_name]}}
+        fields = [
+            "url", "identifier", "location", "display_name", "deprecated_at",
+            "deprecated_comment", "config",
+        ]  # fmt: skip
+        read_only_fields = ["deprecated_at", "deprecated_comment"]
+        extra_kwargs = {
+            "display_name": {"validators": [patterns.validate_display_name]},
+            "deprecated_at": {
+                "help_text": "null: the platform accepts new accounts; otherwise when it was "
+                "deprecated (POST …/deprecate/, …/reactivate/): it accepts no new accounts, and "
+                "its accounts are still replicated. Lifecycle state, not part of `config`"
+            },
+            "deprecated_comment": {"help_text": "the comment given when it was deprecated"},
+        }
 
     def get_url(self, platform: PlatformInstance) -> str:
         return reverse(
@@ -134,6 +150,29 @@ class PlatformSerializer(serializers.ModelSerializer):
         return self.instance
 
 
+class LifecycleComment(serializers.Serializer):
+    """The body of a deprecation or reactivation: an optional comment."""
+
+    comment = serializers.CharField(
+        max_length=services.COMMENT_MAX_LENGTH, required=False, allow_blank=True, default="",
+        help_text="why; kept in the audit event",
+    )  # fmt: skip
+
+
+class ChangesPlatforms(BasePermission):
+    """Operators only: the platform change permission (support and auditors get 403)."""
+
+    def has_permission(self, request, view) -> bool:
+        return lacks_method(request, view) or bool(
+            request.user and request.user.has_perm(CHANGE_PLATFORM)
+        )
+
+
+LIFECYCLE_CONFLICT = (
+    " 409 when the platform is already in that state (nothing changes, no audit event)."
+)
+
+
 class PlatformFilter(filters.FilterSet):
     location = filters.CharFilter(
         field_name="location__identifier", help_text="location identifier"
@@ -165,6 +204,45 @@ class PlatformViewSet(viewsets.ModelViewSet):
             raise Http404
         self.check_object_permissions(self.request, platform)
         return platform
+
+    def _lifecycle(self, request, service):
+        """Call the deprecate or reactivate service; the platform as it is now, or 409."""
+        platform = self.get_object()
+        given = LifecycleComment(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            platform = service(
+                platform=platform,
+                actor=request.user,
+                comment=given.validated_data["comment"],
+            )
+        except services.PlatformAlreadyInState as error:
+            raise Conflict(str(error)) from None
+        platform = selectors.platforms_with_configuration().get(pk=platform.pk)
+        return Response(self.get_serializer(platform).data)
+
+    @extend_schema(
+        request=LifecycleComment,
+        responses={200: PlatformSerializer},
+        description="Deprecate the platform: it accepts no new accounts (creating or adopting "
+        "one answers 400 on `platform`); its accounts are still replicated. Audited with the "
+        "comment." + LIFECYCLE_CONFLICT,
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, ChangesPlatforms])
+    def deprecate(self, request, full_identifier=None):
+        """Deprecate the platform."""
+        return self._lifecycle(request, services.platform_deprecate)
+
+    @extend_schema(
+        request=LifecycleComment,
+        responses={200: PlatformSerializer},
+        description="Reactivate a deprecated platform: it accepts new accounts again. Audited "
+        "with the comment." + LIFECYCLE_CONFLICT,
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, ChangesPlatforms])
+    def reactivate(self, request, full_identifier=None):
+        """Reactivate the platform."""
+        return self._lifecycle(request, services.platform_reactivate)
 
     @transaction.atomic
     def perform_destroy(self, platform):

@@ -96,6 +96,10 @@ class PlatformInstance(models.Model):
     # still the platform's (see known_organization_id).
     organization_id = models.CharField(max_length=34, blank=True)
     organization_read_from = models.TextField(blank=True)
+    # Lifecycle state, not configuration: kept out of the platform record (config_io), so an
+    # export and import never deprecates or reactivates a platform.
+    deprecated_at = models.DateTimeField(null=True, blank=True)
+    deprecated_comment = models.CharField(max_length=255, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -117,6 +121,11 @@ class PlatformInstance(models.Model):
     def full_identifier(self) -> str:
         """`<platform>.<location>`, the way projects and the API refer to a platform."""
         return f"{self.identifier}.{self.location.identifier}"
+
+    @property
+    def is_deprecated(self) -> bool:
+        """A deprecated platform accepts no new accounts; its accounts are still replicated."""
+        return self.deprecated_at is not None
 
     @property
     def access_mode(self) -> str:

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 
 from audit.services import audit_event_create
 
@@ -252,6 +253,90 @@ def platform_delete(
         before=before,
         remark=reason,
     )
+
+
+COMMENT_MAX_LENGTH = 255
+
+
+class PlatformAlreadyInState(Exception):
+    """Deprecating a deprecated platform, or reactivating one that is not deprecated."""
+
+
+def _lifecycle_state(platform: PlatformInstance) -> dict:
+    deprecated_at = platform.deprecated_at.isoformat() if platform.deprecated_at else None
+    return {"deprecatedAt": deprecated_at, "deprecatedComment": platform.deprecated_comment}
+
+
+def _locked_for_lifecycle(platform: PlatformInstance, comment: str) -> PlatformInstance:
+    """The platform's row, locked: project_account_create reads the state under this lock."""
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {"comment": f"has {len(comment)} characters; at most {COMMENT_MAX_LENGTH}"}
+        )
+    return (
+        PlatformInstance.objects.select_for_update(of=("self",))
+        .select_related("location")
+        .get(pk=platform.pk)
+    )
+
+
+@transaction.atomic
+def platform_deprecate(
+    *, platform: PlatformInstance, actor: AbstractBaseUser | None, comment: str = ""
+) -> PlatformInstance:
+    """Stop `platform` accepting new accounts; its accounts are still replicated.
+
+    PlatformAlreadyInState when it is deprecated already; ValidationError names `comment`.
+    """
+    platform = _locked_for_lifecycle(platform, comment)
+    if platform.is_deprecated:
+        raise PlatformAlreadyInState(
+            f"platform {platform.full_identifier} is already deprecated "
+            f"(since {platform.deprecated_at:%Y-%m-%d %H:%M} UTC)"
+        )
+    before = _lifecycle_state(platform)
+    platform.deprecated_at = timezone.now()
+    platform.deprecated_comment = comment
+    platform.save(update_fields=["deprecated_at", "deprecated_comment"])
+    audit_event_create(
+        actor=actor,
+        action="platform.deprecate",
+        object_type="platform",
+        object_id=platform.pk,
+        object_repr=platform.full_identifier,
+        before=before,
+        after=_lifecycle_state(platform),
+        remark=comment,
+    )
+    return platform
+
+
+@transaction.atomic
+def platform_reactivate(
+    *, platform: PlatformInstance, actor: AbstractBaseUser | None, comment: str = ""
+) -> PlatformInstance:
+    """Let a deprecated `platform` accept new accounts again.
+
+    PlatformAlreadyInState when it is not deprecated; ValidationError names `comment`.
+    """
+    platform = _locked_for_lifecycle(platform, comment)
+    if not platform.is_deprecated:
+        raise PlatformAlreadyInState(f"platform {platform.full_identifier} is not deprecated")
+    before = _lifecycle_state(platform)
+    platform.deprecated_at = None
+    platform.deprecated_comment = ""
+    platform.save(update_fields=["deprecated_at", "deprecated_comment"])
+    audit_event_create(
+        actor=actor,
+        action="platform.reactivate",
+        object_type="platform",
+        object_id=platform.pk,
+        object_repr=platform.full_identifier,
+        before=before,
+        after=_lifecycle_state(platform),
+        remark=comment,
+    )
+    return platform
 
 
 SECRET_NAMES = ("access_key", "secret_key", "privileged_external_id")

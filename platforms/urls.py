@@ -13,6 +13,16 @@ urlpatterns = [
     path("<slug:location>/<slug:platform>/delete/", views.platform_delete, name="platform-delete"),
     path("<slug:location>/<slug:platform>/check/", views.platform_check, name="platform-check"),
     path(
+        "<slug:location>/<slug:platform>/deprecate/",
+        views.platform_deprecate,
+        name="platform-deprecate",
+    ),
+    path(
+        "<slug:location>/<slug:platform>/reactivate/",
+        views.platform_reactivate,
+        name="platform-reactivate",
+    ),
+    path(
         "<slug:location>/<slug:platform>/export.json",
         views.platform_export,
         name="platform-export",

@@ -239,6 +239,40 @@ def platform_delete(request, location: str, platform: str):
     return render(request, "platforms/platforminstance_confirm_delete.html", {"platform": instance})
 
 
+def _change_lifecycle(request, location: str, platform: str, service, done: str):
+    """Call the lifecycle service with the posted comment; back to the platform page."""
+    instance = _platform_or_404(location, platform)
+    try:
+        service(platform=instance, actor=request.user, comment=request.POST.get("comment", ""))
+    except services.PlatformAlreadyInState as error:
+        messages.error(request, str(error) + ".")
+    except ValidationError as error:  # the comment is the only input
+        messages.error(request, f"The comment {' '.join(error.messages)}.")
+    else:
+        messages.success(request, f"Platform {instance.full_identifier} {done}.")
+    return redirect("platform-detail", location=location, platform=platform)
+
+
+@permission_required(platform_permissions.CHANGE_PLATFORM, raise_exception=True)
+@require_POST
+def platform_deprecate(request, location: str, platform: str):
+    """Deprecate a platform: it accepts no new accounts; its accounts are still replicated."""
+    return _change_lifecycle(
+        request, location, platform, services.platform_deprecate,
+        "deprecated: it accepts no new accounts; its accounts are still replicated",
+    )  # fmt: skip
+
+
+@permission_required(platform_permissions.CHANGE_PLATFORM, raise_exception=True)
+@require_POST
+def platform_reactivate(request, location: str, platform: str):
+    """Reactivate a deprecated platform: it accepts new accounts again."""
+    return _change_lifecycle(
+        request, location, platform, services.platform_reactivate,
+        "reactivated: it accepts new accounts again",
+    )  # fmt: skip
+
+
 @permission_required(platform_permissions.VIEW_PLATFORMS, raise_exception=True)
 @require_GET
 def platform_export(request, location: str, platform: str):

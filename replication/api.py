@@ -1,4 +1,5 @@
-"""REST endpoints for project accounts (with their runs and re-syncs) and replication runs."""
+"""REST endpoints for project accounts (with their runs and re-syncs), replication runs and
+unmanaged accounts."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from accounts.roles import sees_step_detail
 from meshaws_site.api import HistoryPages, RolePermissions, lacks_method
 
 from . import services
-from .filters import ReplicationRunFilter
-from .models import LeftBehindResource, ReplicationRun, ReplicationStep
+from .filters import ReplicationRunFilter, UnmanagedAccountFilter
+from .models import LeftBehindResource, ReplicationRun, ReplicationStep, UnmanagedAccount
 
 
 class LeftBehindSerializer(serializers.ModelSerializer):
@@ -214,4 +215,38 @@ class ReplicationRunViewSet(viewsets.ReadOnlyModelViewSet):
             Prefetch("steps", queryset=ReplicationStep.objects.order_by("attempt", "position"))
         )
         .order_by("-created_at")
+    )
+
+
+class UnmanagedAccountSerializer(serializers.ModelSerializer):
+    platform = serializers.CharField(
+        source="platform.full_identifier", help_text="the platform, as platform.location"
+    )
+    parent = serializers.CharField(
+        source="parent_id", help_text="the root or OU the account is in (r-… or ou-…)"
+    )
+
+    class Meta:
+        model = UnmanagedAccount
+        fields = [
+            "platform", "aws_account_id", "name", "email", "parent", "state", "tags",
+            "first_seen", "last_seen",
+        ]  # fmt: skip
+        read_only_fields = fields
+        extra_kwargs = {
+            "state": {"help_text": "AWS's state: ACTIVE, SUSPENDED, PENDING_CLOSURE or CLOSED"},
+            "first_seen": {"help_text": "the first discovery that found it unmanaged"},
+            "last_seen": {"help_text": "the last discovery that found it unmanaged"},
+        }
+
+
+class UnmanagedAccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Accounts of the platforms' organizations that no project account manages, as the last
+    discovery saw them (a list: an account is named by its AWS id and platform)."""
+
+    serializer_class = UnmanagedAccountSerializer
+    permission_classes = [IsAuthenticated, RolePermissions]
+    filterset_class = UnmanagedAccountFilter
+    queryset = UnmanagedAccount.objects.select_related("platform__location").order_by(
+        "platform_id", "aws_account_id"
     )

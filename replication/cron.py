@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import django_rq
@@ -9,11 +10,17 @@ from django.db.models import Q
 from django.utils import timezone
 from rq import cron
 
+import aws
 from accounts.selectors import project_accounts
+from platforms.models import PlatformInstance
+from platforms.secrets import SecretUnreadable
 from replication import jobs
+from replication.discovery import discovery_run
 from replication.expiry import accounts_with_expired_members
 from replication.models import ReplicationRun
 from replication.services import request_replication
+
+logger = logging.getLogger(__name__)
 
 
 def resync_all_accounts() -> int:
@@ -58,6 +65,21 @@ def sweep_expired_members() -> int:
     return len(accounts)
 
 
+def discover_all_platforms() -> int:
+    """Cron job: a discovery of every platform's organization; returns how many succeeded."""
+    count = 0
+    for platform in PlatformInstance.objects.select_related("location").order_by("pk"):
+        try:
+            discovery_run(platform=platform, actor=None)
+        except (aws.AwsError, SecretUnreadable):
+            # One unreachable organization must not keep the others from being scanned.
+            logger.exception("discovery of %s failed", platform.full_identifier)
+        else:
+            count += 1
+    return count
+
+
 cron.register(resync_all_accounts, "default", cron="0 3 * * *", name="daily re-sync")
 cron.register(sweep_overdue_runs, "default", interval=120, name="sweep overdue runs")
 cron.register(sweep_expired_members, "default", interval=300, name="sweep expired members")
+cron.register(discover_all_platforms, "default", cron="30 3 * * *", name="daily discovery")

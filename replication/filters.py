@@ -9,7 +9,7 @@ from django import forms
 from accounts.filters import PlatformFilter
 from meshaws_site.history import HistoryFilterSet
 
-from .models import ReplicationRun
+from .models import ReplicationRun, UnmanagedAccount
 
 
 class ReplicationRunFilter(HistoryFilterSet):
@@ -34,3 +34,20 @@ class ReplicationRunFilter(HistoryFilterSet):
     class Meta(HistoryFilterSet.Meta):
         model = ReplicationRun
         fields = ["status", "trigger", "platform", "account", "requested_by"]
+
+
+class UnmanagedAccountFilter(django_filters.FilterSet):
+    """Unmanaged accounts by platform, parent (root or OU) and AWS state."""
+
+    platform = PlatformFilter()
+    parent = django_filters.CharFilter(
+        field_name="parent_id", max_length=68, label="Parent",
+        help_text="the root or OU the account is in (r-… or ou-…)",
+    )  # fmt: skip
+    state = django_filters.CharFilter(
+        max_length=32, label="State", help_text="ACTIVE, SUSPENDED, PENDING_CLOSURE or CLOSED"
+    )
+
+    class Meta:
+        model = UnmanagedAccount
+        fields = ["platform", "parent", "state"]

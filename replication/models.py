@@ -323,3 +323,35 @@ class LeftBehindResource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name} of {self.account_id}"
+
+
+class UnmanagedAccount(models.Model):
+    """An AWS account of a platform's organization that no live project account manages, as
+    the last discovery saw it; the row goes when the account is managed or leaves."""
+
+    platform = models.ForeignKey(
+        "platforms.PlatformInstance", on_delete=models.CASCADE, related_name="unmanaged_accounts"
+    )
+    aws_account_id = models.CharField(max_length=12)
+    name = models.CharField(max_length=50, blank=True)
+    email = models.CharField(max_length=64, blank=True)
+    # The root or OU the account is in (r-… or ou-…), as ListParents answers.
+    parent_id = models.CharField(max_length=68, blank=True)
+    # AWS's State (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED), or its older Status.
+    state = models.CharField(max_length=32, blank=True)
+    tags = models.JSONField(default=dict)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        ordering = ["platform", "aws_account_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "aws_account_id"],
+                name="unmanaged_account_once_per_platform",
+                violation_error_message="this AWS account is listed on the platform already",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aws_account_id} ({self.name}) on platform {self.platform_id}"

@@ -19,6 +19,16 @@ urlpatterns = [
         views.resync_platform,
         name="platform-resync",
     ),
+    path(
+        "platforms/<slug:location>/<slug:platform>/unmanaged/",
+        views.unmanaged_account_list,
+        name="platform-unmanaged-accounts",
+    ),
+    path(
+        "platforms/<slug:location>/<slug:platform>/discover/",
+        views.discover_platform,
+        name="platform-discover",
+    ),
     path("runs/", views.replication_run_list, name="replication-run-list"),
     path("runs/export.csv", views.replication_run_export, name="replication-run-export"),
 ]

@@ -47,3 +47,22 @@ def test_batch_pages_are_for_staff(client, request, persona, status, acme, platf
     client.force_login(request.getfixturevalue(persona))
     assert client.get(f"/batches/{batch.pk}/").status_code == status
     assert client.get(f"/batches/{batch.pk}/progress/").status_code == status
+
+
+@pytest.mark.django_db
+def test_the_account_page_stays_within_twelve_queries(
+    client, charlie, web, platform, django_assert_max_num_queries
+):
+    """Its run, history, mapped roles, access table and left-behind list (issue 8's budget)."""
+    from accounts.models import ProjectRole
+    from accounts.services import binding_create, project_account_create
+
+    account = project_account_create(project=web, platform=platform, actor=None)
+    for user in ("dev@example.com", "ops@example.com"):
+        role = ProjectRole.objects.get(identifier="admin")
+        binding_create(project=web, user=user, role=role, actor=None)
+    client.force_login(charlie)
+    client.get(f"/accounts/{account.pk}/")  # the session and permissions are read once
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/accounts/{account.pk}/")
+    assert response.status_code == 200 and b"dev@example.com" in response.content

@@ -117,6 +117,11 @@ def project_account_create(
     # below must not race with another request for a platform of the same organization.
     organization = lock_organization_platforms(platform)
     platform = PlatformInstance.objects.get(pk=platform.pk)  # locked with its organization
+    if platform.is_deprecated:
+        raise ValidationError(
+            {"platform": f"platform {platform.full_identifier} is deprecated: it accepts no "
+             "new accounts"}
+        )  # fmt: skip
     if ProjectAccount.objects.filter(
         project=project, platform=platform, deleted_at__isnull=True
     ).exists():

@@ -110,10 +110,15 @@ def _live_context(
 def project_account_detail(request, account: int):
     """One project account: what it is, its mapped roles, its current run live, its history."""
     found = _account_or_404(account, with_role_mappings=True)
-    run, pinned = _run_or_404(request, found)
     runs_page = Paginator(selectors.run_history(account=found), RUNS_PER_PAGE).get_page(
         request.GET.get("runs_page")
     )
+    newest = list(runs_page.object_list)[:1] if runs_page.number == 1 else []
+    if newest and not request.GET.get("run", "").strip():
+        # The history's first row is the current or last run: no second read of it.
+        run, pinned = selectors.with_steps(newest[0]), False
+    else:
+        run, pinned = _run_or_404(request, found)
     # Polls then refresh the run's row in the history too, when this page shows it.
     history_row = run is not None and any(row.pk == run.pk for row in runs_page.object_list)
     return render(

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.test import Client
 from django_filters import rest_framework as filters
@@ -164,7 +165,10 @@ def test_a_run_of_the_system_that_has_not_started_matches_the_schema(operator_ap
 def _nullable(model, source: str) -> bool:
     """Whether the model attribute `source` (dotted through relations) can be null."""
     for part in source.split("."):
-        field = model._meta.get_field(part)
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:  # a property (e.g. full_identifier): computed, not a column
+            return False
         if not field.concrete:  # a reverse relation: a list, never null
             return False
         if field.null:

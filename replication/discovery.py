@@ -81,8 +81,8 @@ def organization_accounts(org) -> list[FoundAccount]:
                 name=account.get("Name", ""),
                 email=account.get("Email", ""),
                 parent_id=parents[0]["Id"] if parents else "",
-                # State is AWS's newer field; Status is all that older answers carry.
-                state=account.get("State") or account.get("Status", ""),
+                # `State` only: AWS retired `Status` on 2026-09-09 (see steps/creation.py).
+                state=account.get("State", ""),
                 tags={tag["Key"]: tag["Value"] for tag in tags},
             )
         )
@@ -112,24 +112,27 @@ def discovery_run(*, platform: PlatformInstance, actor: AbstractBaseUser | None)
         known = {row.aws_account_id: row for row in rows}
         gone = set(known) - {account.aws_account_id for account in unmanaged}
         UnmanagedAccount.objects.filter(platform=platform, aws_account_id__in=gone).delete()
-        new = 0
+        # Two statements whatever the organization's size: one insert, one update.
+        created, updated = [], []
         for account in unmanaged:
-            values = {
-                "name": account.name[:50], "email": account.email[:64],
-                "parent_id": account.parent_id, "state": account.state, "tags": account.tags,
-                "last_seen": now,
-            }  # fmt: skip
             row = known.get(account.aws_account_id)
             if row is None:
-                UnmanagedAccount.objects.create(
-                    platform=platform, aws_account_id=account.aws_account_id, first_seen=now,
-                    **values,
-                )  # fmt: skip
-                new += 1
+                row = UnmanagedAccount(
+                    platform=platform, aws_account_id=account.aws_account_id, first_seen=now
+                )
+                created.append(row)
             else:
-                UnmanagedAccount.objects.filter(pk=row.pk).update(**values)
+                updated.append(row)
+            row.name, row.email = account.name[:50], account.email[:64]  # AWS's own limits
+            row.parent_id, row.state, row.tags, row.last_seen = (
+                account.parent_id, account.state, account.tags, now,
+            )  # fmt: skip
+        UnmanagedAccount.objects.bulk_create(created)
+        UnmanagedAccount.objects.bulk_update(
+            updated, ["name", "email", "parent_id", "state", "tags", "last_seen"]
+        )
         result = DiscoveryResult(
-            accounts=len(found), unmanaged=len(unmanaged), new=new, gone=len(gone)
+            accounts=len(found), unmanaged=len(unmanaged), new=len(created), gone=len(gone)
         )
         audit_event_create(
             actor=actor, action="platform.discover", object_type="platform",

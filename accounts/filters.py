@@ -1,5 +1,6 @@
 """The accounts list's filters, declared once: the accounts page and the API's
-`/api/v1/accounts/` read the same parameters the same way."""
+`/api/v1/accounts/` read the same parameters the same way; and the retirements queue's (its
+page and `/api/v1/retirements/`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from platforms.models import PlatformInstance
 
-from .models import ProjectAccount
+from .models import AccountRetirement, ProjectAccount
 
 # `<left>.<right>`: how the API and the pages name a project and a platform.
 DOTTED = re.compile(r"\A[^.\x00]+\.[^.\x00]+\Z")
@@ -109,4 +110,35 @@ class ProjectAccountFilter(django_filters.FilterSet):
             | Q(alias__icontains=value)
             | Q(aws_account_id__icontains=value)
             | Q(name__icontains=value)
+        )
+
+
+class AccountRetirementFilter(django_filters.FilterSet):
+    """Retirement requests by decision, platform, project (customer.project) and requester."""
+
+    decision = django_filters.ChoiceFilter(
+        choices=AccountRetirement.Decision.choices, empty_label="any decision",
+        help_text="pending (requires approval), approved or declined",
+    )  # fmt: skip
+    platform = PlatformFilter(field_name="account__platform")
+    project = django_filters.CharFilter(
+        method="of_project", label="Project", help_text="customer.project",
+        validators=[RegexValidator(DOTTED, "write it as customer.project")],
+        widget=forms.TextInput(attrs={"placeholder": "customer.project"}),
+    )  # fmt: skip
+    requested_by = django_filters.CharFilter(
+        field_name="requested_by__username", max_length=150, label="Requested by",
+        help_text="username of who asked for the retirement",
+        widget=forms.TextInput(attrs={"placeholder": "username"}),
+    )  # fmt: skip
+
+    class Meta:
+        model = AccountRetirement
+        fields = ["decision", "platform", "project", "requested_by"]
+
+    def of_project(self, queryset, name, value):
+        """Retirements of the project `customer.project`'s accounts."""
+        customer, _, project = value.partition(".")
+        return queryset.filter(
+            account__project__customer__identifier=customer, account__project__identifier=project
         )

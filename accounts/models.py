@@ -4,8 +4,10 @@ The staff roles are Django groups: see roles.py. Identifiers are validated by
 platforms/patterns.py through the services, never here.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Customer(models.Model):
@@ -99,6 +101,22 @@ class ProjectAccount(models.Model):
         READY = "ready", "ready"
         FAILED = "failed", "failed"
 
+    class Lifecycle(models.TextChoices):
+        """Where the account stands in its life, beside how its last run went (`status`)."""
+
+        ACTIVE = "active", "active"
+        # An operator asked to retire it; another must approve (unless the zone approves at once).
+        DELETION_REQUESTED = "deletion_requested", "deletion requested"
+        # Approved: a retirement run revokes access, untags, moves and maybe closes it.
+        RETIRING = "retiring", "retiring"
+        # Retired: kept forever with its AWS account id and history.
+        DELETED = "deleted", "deleted"
+        # No longer managed, without any AWS call; the AWS account is left as it is.
+        DETACHED = "detached", "detached"
+
+    # Managed: meshaws replicates it (the others are over, `deleted_at` set).
+    MANAGED = (Lifecycle.ACTIVE, Lifecycle.DELETION_REQUESTED, Lifecycle.RETIRING)
+
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="accounts")
     platform = models.ForeignKey(
         "platforms.PlatformInstance", on_delete=models.PROTECT, related_name="project_accounts"
@@ -123,12 +141,23 @@ class ProjectAccount(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     last_run_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Deleted accounts stay, so that their AWS account id and e-mail are never reused.
+    lifecycle = models.CharField(max_length=20, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
+    # Deleted (or detached) accounts stay, so that their AWS account id and e-mail are never
+    # reused; set exactly when the lifecycle is deleted or detached.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # An operator released the AWS account id of a deleted or detached account: it may be
+    # adopted again (by another project account); this row keeps it as history.
+    released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["project__customer__identifier", "project__identifier", "platform_id"]
-        permissions = [("resync", "Can request a re-sync of project accounts")]
+        permissions = [
+            ("resync", "Can request a re-sync of project accounts"),
+            ("request_deletion", "Can request the retirement of project accounts"),
+            ("approve_deletion", "Can approve or decline the retirement of project accounts"),
+            ("detach", "Can detach project accounts (stop managing them, no AWS call)"),
+            ("release", "Can release the AWS account id of a deleted project account"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "platform"],
@@ -138,7 +167,7 @@ class ProjectAccount(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["aws_account_id"],
-                condition=Q(aws_account_id__isnull=False),
+                condition=Q(aws_account_id__isnull=False, released_at__isnull=True),
                 name="project_account_aws_account_id_used_once",
                 violation_error_message="this AWS account id belongs to another project account",
             ),
@@ -150,7 +179,57 @@ class ProjectAccount(models.Model):
         indexes = [
             models.Index(fields=["status"], name="project_account_status"),
             models.Index(fields=["email"], name="project_account_email"),
+            models.Index(fields=["lifecycle"], name="project_account_lifecycle"),
         ]
 
     def __str__(self) -> str:
         return f"{self.project.full_identifier} on {self.platform.full_identifier}"
+
+
+class AccountRetirement(models.Model):
+    """A request to retire a project account, and the decision on it (four eyes)."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "requires approval"
+        APPROVED = "approved", "approved"
+        DECLINED = "declined", "declined"
+
+    account = models.ForeignKey(
+        ProjectAccount, on_delete=models.PROTECT, related_name="retirements"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    requested_at = models.DateTimeField(default=timezone.now)
+    comment = models.CharField(max_length=255)
+    # The account's lifecycle before the request: a decline returns it there.
+    previous_lifecycle = models.CharField(max_length=20, default=ProjectAccount.Lifecycle.ACTIVE)
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
+    # None with `automatic`: the landing zone's automateDeletionApproval approved it.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.CharField(max_length=255, blank=True)
+    automatic = models.BooleanField(default=False)
+    # When the retirement run ended and the account became deleted.
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(decision="pending"),
+                name="account_retirement_one_pending_per_account",
+                violation_error_message="the account already has a retirement request",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["decision", "requested_at"], name="retirement_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"retirement of {self.account_id} ({self.decision})"

@@ -15,3 +15,10 @@ ADD_PROJECT_ACCOUNT = "accounts.add_projectaccount"
 # request a run; nobody adds one by hand.
 RESYNC_APP, RESYNC_MODEL, RESYNC_CODENAME = "accounts", "projectaccount", "resync"
 RESYNC = f"{RESYNC_APP}.{RESYNC_CODENAME}"
+# Retiring accounts (ProjectAccount.Meta.permissions): operators hold them; support staff and
+# auditors only read the retirements.
+VIEW_RETIREMENTS = "accounts.view_accountretirement"
+REQUEST_DELETION = "accounts.request_deletion"
+APPROVE_DELETION = "accounts.approve_deletion"
+DETACH = "accounts.detach"
+RELEASE = "accounts.release"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django.db.models import (
     Count,
+    Exists,
+    OuterRef,
     Q,
     QuerySet,
     prefetch_related_objects,
 )
 
 from .models import (
+    AccountRetirement,
     Binding,
     Customer,
     Project,
@@ -74,11 +77,17 @@ def status_totals(accounts: QuerySet[ProjectAccount]) -> dict[str, int]:
     return {status: counted.get(status, 0) for status, _ in ProjectAccount.Status.choices}
 
 
-def project_account(pk: int, *, with_role_mappings: bool = False) -> ProjectAccount | None:
-    """One project account (deleted ones too) with its project, platform and landing zone."""
+def project_account(
+    pk: int, *, with_role_mappings: bool = False, with_retirement_flag: bool = False
+) -> ProjectAccount | None:
+    """One project account (deleted ones too) with its project, platform and landing zone; and
+    `has_retirements`, whether it was ever asked to retire, when `with_retirement_flag`."""
     accounts = ProjectAccount.objects.select_related(
         "project__customer", "platform__location", "landing_zone"
     )
+    if with_retirement_flag:
+        retirements = AccountRetirement.objects.filter(account=OuterRef("pk"))
+        accounts = accounts.annotate(has_retirements=Exists(retirements))
     account = accounts.filter(pk=pk).first()
     if account is not None and with_role_mappings:
         # Only the mappings in effect: the landing zone's when they replace the platform's.

@@ -10,6 +10,8 @@ from django.dispatch import Signal
 ACCOUNT_CREATED = "account_created"
 PROJECT_CHANGED = "project_changed"
 BINDINGS_CHANGED = "bindings_changed"
+# A retirement was approved (by an operator or the landing zone): the run retires the account.
+DELETION_APPROVED = "deletion_approved"
 # Not sent by a service: the time of a binding's `expires_at` came (replication schedules it).
 BINDING_EXPIRED = "binding_expired"
 

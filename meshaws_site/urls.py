@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from platforms import api as platforms_api
 from replication import api as replication_api
+from replication import retirement_api
 from replication import views as replication_views
 
 from . import views
@@ -25,6 +26,9 @@ api.register(
     "unmanaged-accounts",
     replication_api.UnmanagedAccountViewSet,
     basename="api-unmanagedaccount",
+)
+api.register(
+    "retirements", retirement_api.AccountRetirementViewSet, basename="api-accountretirement"
 )
 
 urlpatterns = [

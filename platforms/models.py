@@ -96,6 +96,8 @@ class PlatformInstance(models.Model):
     # still the platform's (see known_organization_id).
     organization_id = models.CharField(max_length=34, blank=True)
     organization_read_from = models.TextField(blank=True)
+    # True: an account already in an OU below its landing zone's target stays there.
+    allow_hierarchical_ou_assignment = models.BooleanField(default=False)
     # Lifecycle state, not configuration: kept out of the platform record (config_io), so an
     # export and import never deprecates or reactivates a platform.
     deprecated_at = models.DateTimeField(null=True, blank=True)
@@ -165,6 +167,11 @@ class LandingZone(models.Model):
     replaces_role_mappings = models.BooleanField(default=False)
     disabled = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
+    # Retirement: where a retired account goes (empty: it stays), whether it is closed, and
+    # whether a request is approved at once (no second operator).
+    retired_organizational_unit = models.CharField(max_length=70, blank=True)
+    close_account_on_deletion = models.BooleanField(default=False)
+    automate_deletion_approval = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["platform", "position", "identifier"]

@@ -167,6 +167,7 @@ def platform_apply(
     platform.console_sign_in_url_template = record.console_sign_in_url_template
     platform.web_identity_role_arn = record.web_identity_role_arn
     platform.web_identity_token_file = record.web_identity_token_file
+    platform.allow_hierarchical_ou_assignment = record.allow_hierarchical_ou_assignment
     platform.save()
 
     _replace_role_mappings(record.role_mappings, platform=platform)
@@ -225,6 +226,9 @@ def _apply_landing_zones(platform: PlatformInstance, record: PlatformRecord) -> 
         zone.bootstrap_template = spec.bootstrap_template
         zone.replaces_role_mappings = spec.role_mappings is not None
         zone.disabled = spec.disabled
+        zone.retired_organizational_unit = spec.retired_organizational_unit
+        zone.close_account_on_deletion = spec.close_account_on_deletion
+        zone.automate_deletion_approval = spec.automate_deletion_approval
         zone.position = position
         zone.save()
         _replace_role_mappings(spec.role_mappings or (), landing_zone=zone)

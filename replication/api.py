@@ -1,10 +1,10 @@
-"""REST endpoints for project accounts (with their runs and re-syncs), replication runs and
-unmanaged accounts."""
+"""REST endpoints for project accounts (with their runs, re-syncs and lifecycle actions, see
+retirement_api.py), replication runs and unmanaged accounts."""
 
 from __future__ import annotations
 
 from django.db.models import OuterRef, Prefetch, Subquery
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -15,14 +15,15 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.api import PlatformReferenceField, ProjectReferenceField
 from accounts.filters import ProjectAccountFilter
-from accounts.models import ProjectAccount
+from accounts.models import AccountRetirement, ProjectAccount
 from accounts.permissions import RESYNC
 from accounts.roles import sees_step_detail
 from meshaws_site.api import HistoryPages, RolePermissions, lacks_method
 
-from . import services
+from . import adoption, services
 from .filters import ReplicationRunFilter, UnmanagedAccountFilter
 from .models import LeftBehindResource, ReplicationRun, ReplicationStep, UnmanagedAccount
+from .retirement_api import RetirementActions, RetirementSummarySerializer
 
 
 class LeftBehindSerializer(serializers.ModelSerializer):
@@ -67,14 +68,26 @@ class ProjectAccountSerializer(serializers.ModelSerializer):
         help_text="what the platform's earlier access mode made for the account and meshaws no "
         "longer manages; meshaws never deletes it",
     )  # fmt: skip
+    retirement = serializers.SerializerMethodField(
+        help_text="the pending or latest retirement request and its decision (null: none)"
+    )
 
     class Meta:
         model = ProjectAccount
         fields = [
             "url", "project", "platform", "landing_zone", "aws_account_id",
             "email", "name", "alias", "status", "runs", "last_run", "left_behind",
+            "lifecycle", "retirement",
         ]  # fmt: skip
-        read_only_fields = ["email", "name", "alias", "status"]
+        # Not deleted_at and released_at: in the unique constraints' conditions, they would make
+        # DRF require them on input (the detach and release answers have them).
+        read_only_fields = ["email", "name", "alias", "status", "lifecycle"]
+        extra_kwargs = {
+            "lifecycle": {
+                "help_text": "active; deletion_requested (awaits a second operator); retiring "
+                "(a run retires it); deleted; detached (no longer managed, no AWS call)"
+            },
+        }
 
     def get_runs(self, account: ProjectAccount) -> str:
         url = reverse("api-replicationrun-list", request=self.context.get("request"))
@@ -90,12 +103,24 @@ class ProjectAccountSerializer(serializers.ModelSerializer):
             "api-replicationrun-detail", kwargs={"pk": last}, request=self.context.get("request")
         )
 
+    @extend_schema_field(RetirementSummarySerializer(allow_null=True))
+    def get_retirement(self, account: ProjectAccount) -> dict | None:
+        history = getattr(account, "retirement_history", None)
+        if history is None:
+            history = account.retirements.select_related("requested_by", "decided_by")[:1]
+        latest = next(iter(history), None)
+        return None if latest is None else RetirementSummarySerializer(latest).data
+
     def create(self, data):
-        return account_services.project_account_create(
-            project=data["project"], platform=data["platform"],
-            landing_zone=data.get("landing_zone", {}).get("identifier"),
-            aws_account_id=data.get("aws_account_id"), actor=self.context["request"].user,
-        )  # fmt: skip
+        fields = {
+            "project": data["project"], "platform": data["platform"],
+            "landing_zone": data.get("landing_zone", {}).get("identifier"),
+            "actor": self.context["request"].user,
+        }  # fmt: skip
+        if data.get("aws_account_id"):
+            # Adopting: checked in AWS first (in the organization, ACTIVE), as on the page.
+            return adoption.account_adopt(**fields, aws_account_id=data["aws_account_id"])
+        return account_services.project_account_create(**fields)
 
 
 class ResyncPermission(BasePermission):
@@ -171,23 +196,51 @@ class ResyncAccepted(serializers.Serializer):
     created = serializers.BooleanField(help_text="false: joined the run in progress")
 
 
-class ProjectAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Project accounts: enabling a project on a platform creates (or adopts) its AWS account."""
+def _with_runs_and_retirements(accounts):
+    """Accounts with their last run's id, left-behind resources and retirements, newest first."""
+    return accounts.annotate(
+        last_run_id=Subquery(
+            ReplicationRun.objects.filter(account=OuterRef("pk"))
+            .order_by("-created_at")
+            .values("pk")[:1]
+        )
+    ).prefetch_related(
+        "left_behind",
+        Prefetch(
+            "retirements",
+            queryset=AccountRetirement.objects.select_related("requested_by", "decided_by"),
+            to_attr="retirement_history",
+        ),
+    )
+
+
+# Actions that read retired and detached accounts too: they stay readable (their lifecycle
+# says what they are), a deleted account's id is released, and a request or detach of an
+# account no longer managed is refused by the service with a 400 naming `account`, not a 404.
+ACTIONS_ON_ENDED_ACCOUNTS = {
+    "retrieve", "deletion", "deletion_approve", "deletion_decline", "detach", "release",
+}  # fmt: skip
+
+
+class ProjectAccountViewSet(
+    RetirementActions, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Project accounts: enabling a project on a platform creates (or adopts) its AWS account;
+    retiring one asks a second operator, and a run retires it."""
 
     serializer_class = ProjectAccountSerializer
     permission_classes = [RolePermissions]
     filterset_class = ProjectAccountFilter
-    queryset = (
-        account_selectors.project_accounts()
-        .annotate(
-            last_run_id=Subquery(
-                ReplicationRun.objects.filter(account=OuterRef("pk"))
-                .order_by("-created_at")
-                .values("pk")[:1]
+    queryset = _with_runs_and_retirements(account_selectors.project_accounts())
+
+    def get_queryset(self):
+        if self.action in ACTIONS_ON_ENDED_ACCOUNTS:
+            return _with_runs_and_retirements(
+                ProjectAccount.objects.select_related(
+                    "project__customer", "platform__location", "landing_zone"
+                )
             )
-        )
-        .prefetch_related("left_behind")
-    )
+        return super().get_queryset()
 
     @extend_schema(request=None, responses={202: ResyncAccepted})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, ResyncPermission])

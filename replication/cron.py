@@ -10,14 +10,13 @@ from django.db.models import Q
 from django.utils import timezone
 from rq import cron
 
-import aws
 from accounts.selectors import project_accounts
 from platforms.models import PlatformInstance
-from platforms.secrets import SecretUnreadable
 from replication import jobs
-from replication.discovery import discovery_run
 from replication.expiry import accounts_with_expired_members
 from replication.models import ReplicationRun
+from replication.runs import accounts_left_without_retirement
+from replication.scans import scan_request, sweep_scans
 from replication.services import request_replication
 
 logger = logging.getLogger(__name__)
@@ -65,21 +64,38 @@ def sweep_expired_members() -> int:
     return len(accounts)
 
 
+def sweep_retirements() -> int:
+    """Cron job: a retirement run of each account being retired that was left without one (a
+    converge run ended without handing over: its worker died); returns how many."""
+    accounts = accounts_left_without_retirement()
+    for account in accounts:
+        request_replication(
+            account=account, trigger=ReplicationRun.Trigger.DELETION_APPROVED, actor=None
+        )
+    return len(accounts)
+
+
 def discover_all_platforms() -> int:
-    """Cron job: a discovery of every platform's organization; returns how many succeeded."""
+    """Cron job: a discovery scan of every platform's organization, each its own job (one
+    unreachable organization does not hold up the others); returns how many were queued."""
     count = 0
-    for platform in PlatformInstance.objects.select_related("location").order_by("pk"):
-        try:
-            discovery_run(platform=platform, actor=None)
-        except (aws.AwsError, SecretUnreadable):
-            # One unreachable organization must not keep the others from being scanned.
-            logger.exception("discovery of %s failed", platform.full_identifier)
-        else:
-            count += 1
+    for platform in PlatformInstance.objects.order_by("pk"):
+        count += scan_request(platform=platform, actor=None)[1]
     return count
+
+
+def sweep_discovery_scans() -> int:
+    """Cron job: queue again the scans whose job was lost, fail those whose worker stopped;
+    returns how many scans it touched."""
+    requeued, failed = sweep_scans()
+    if failed:
+        logger.warning("%d discovery scan(s) stopped without finishing: failed", failed)
+    return requeued + failed
 
 
 cron.register(resync_all_accounts, "default", cron="0 3 * * *", name="daily re-sync")
 cron.register(sweep_overdue_runs, "default", interval=120, name="sweep overdue runs")
 cron.register(sweep_expired_members, "default", interval=300, name="sweep expired members")
+cron.register(sweep_retirements, "default", interval=120, name="sweep retirements")
 cron.register(discover_all_platforms, "default", cron="30 3 * * *", name="daily discovery")
+cron.register(sweep_discovery_scans, "default", interval=120, name="sweep discovery scans")

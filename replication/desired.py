@@ -92,6 +92,8 @@ class DesiredAccount:
     stack_parameters: dict[str, str] = field(default_factory=dict)
     # Set in Identity Center mode only; the SAML provider and roles are SAML mode's.
     identity_center: DesiredIdentityCenter | None = None
+    # allowHierarchicalOrganizationalUnitAssignment: an OU below target_ou is good enough.
+    allow_hierarchical_ou_assignment: bool = False
 
     def saml_provider_arn(self, account_id: str) -> str:
         return f"arn:aws:iam::{account_id}:saml-provider/{self.saml_provider_name}"
@@ -184,6 +186,7 @@ def for_account(account: ProjectAccount) -> DesiredAccount:
             "Stage": project.identifier,
         },
         identity_center=desired_identity_center(account, mappings),
+        allow_hierarchical_ou_assignment=platform.allow_hierarchical_ou_assignment,
     )
 
 

@@ -22,7 +22,8 @@ from replication.models import ReplicationRun, ReplicationStep
 from .creation_gate import start_queued_creations
 from .desired import for_account
 from .outcomes import Done, Failed, Outcome, Retry, Waiting
-from .steps import STEPS, RunContext, StepFailed, StepResult, StepWaiting
+from .runs import GIVING_WAY, end_at_claim, gives_way, hand_over
+from .steps import RETIREMENT_STEPS, STEPS, RunContext, StepFailed, StepResult, StepWaiting
 
 logger = logging.getLogger(__name__)
 
@@ -82,23 +83,50 @@ def execute(
 ) -> str | None:
     """Run the steps of `run_id` once; returns the run's status afterwards, None if not claimed.
 
-    `schedule(run, delay)` enqueues the same run again (the job layer passes enqueue_in);
+    `schedule(run, delay)` enqueues a run's next attempt (the job layer passes enqueue_in);
     `wake(run)` queues a waiting run now (used to start queued creations when one ends);
-    with `hand_off`, the first queued run a finished creation wakes runs in this call.
+    with `hand_off`, the first queued run a finished creation wakes runs in this call. The
+    steps are the run's purpose's (replication.runs: converge or retire); a run of an account
+    no longer managed ends without any AWS call.
     """
     run = claim(run_id, expected_attempt)
     if run is None:
         return None
+    ended = end_at_claim(run)
+    if ended is not None:
+        _finish(run, ended[0], error=ended[1])
+        return ended[0]
     account = run.account
     _set_account_status(run, ProjectAccount.Status.IN_PROGRESS)
     context = RunContext(
         account=account, desired=for_account(account), access=platform_access(account.platform),
         attempt=run.attempt, wait_kind=run.wait_kind, waiting_since=run.waiting_since,
     )  # fmt: skip
-    for position, (name, step) in enumerate(STEPS, start=1):
-        status = _take_step(
-            run, context, position, name, step, schedule=schedule, wake=wake, hand_off=hand_off
-        )
+    status = None
+    try:
+        status = _take_steps(run, context, schedule=schedule, wake=wake, hand_off=hand_off)
+        return status
+    finally:
+        if status != ReplicationRun.Status.WAITING:  # over, or crashed: a retirement may follow
+            hand_over(run, schedule)
+
+
+def _take_steps(run: ReplicationRun, context: RunContext, **options) -> ReplicationRun.Status:
+    """Take the run's steps in order until one parks or fails it, or the run is over.
+
+    A converge run of an account being retired gives way at its start or right after its
+    account step (a creation in flight is followed to its end first): the steps left are
+    recorded skipped, and the run succeeds.
+    """
+    steps = RETIREMENT_STEPS if run.purpose == ReplicationRun.Purpose.RETIRE else STEPS
+    for position, (name, step) in enumerate(steps, start=1):
+        after_account = position > 1 and steps[position - 2][0] == "account"
+        if (position == 1 or after_account) and gives_way(run, fresh=position == 1):
+            for later, (skipped, _) in enumerate(steps[position - 1 :], start=position):
+                call = StepCall(later, skipped, timezone.now(), [])
+                _write_step(run, call, ReplicationStep.Status.SKIPPED, GIVING_WAY)
+            break
+        status = _take_step(run, context, position, name, step, **options)
         if status is not None:
             return status
     _finish(run, ReplicationRun.Status.SUCCEEDED)
@@ -152,6 +180,8 @@ def _outcome(run: ReplicationRun, name: str, step, context: RunContext) -> Outco
     except StepWaiting as waiting:
         if waiting.deadline is not None:
             return _timed_wait(run, waiting)
+        if waiting.quota:
+            return _quota_wait(run, waiting)
         return _counted_wait(run, waiting)
     except StepFailed as failure:
         return Failed(failure.message, operation=failure.operation, code=failure.code)
@@ -193,6 +223,15 @@ def _timed_wait(run: ReplicationRun, waiting: StepWaiting) -> Waiting | Failed:
     return Waiting(
         waiting.remark, min(waiting.retry_in, due - now), wait_kind=deadline.kind,
         waiting_since=began,
+    )  # fmt: skip
+
+
+def _quota_wait(run: ReplicationRun, waiting: StepWaiting) -> Waiting:
+    """A wait for AWS's quota to allow a call again: as long as it takes, never counted."""
+    began = run.waiting_since if run.wait_kind == waiting.quota and run.waiting_since else None
+    return Waiting(
+        waiting.remark, waiting.retry_in, wait_kind=waiting.quota,
+        waiting_since=began or timezone.now(),
     )  # fmt: skip
 
 

@@ -73,7 +73,7 @@ def run_at_expiry(account_id: int) -> str | None:
     run, _ = request_replication(
         account=account, trigger=ReplicationRun.Trigger.BINDING_EXPIRED, actor=None
     )
-    return str(run.pk)
+    return str(run.pk) if run is not None else None
 
 
 def accounts_with_expired_members() -> list[ProjectAccount]:

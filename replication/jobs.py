@@ -11,8 +11,11 @@ from rq.exceptions import NoSuchJobError
 from replication.models import ReplicationRun
 
 from . import engine
+from .discovery import SCAN_LEASE, scan_execute
 
 QUEUE = "replication"
+# Scans go to the queue of the periodic jobs: a backlog of runs does not hold them up.
+DISCOVERY_QUEUE = "default"
 
 
 def job_id(run_id, attempt: int = 0) -> str:
@@ -60,5 +63,25 @@ def run_replication(run_id: str, attempt: int | None = None) -> str | None:
         return engine.execute(
             run_id, schedule=schedule_again, wake=wake, expected_attempt=attempt, hand_off=True
         )
+    finally:
+        close_old_connections()
+
+
+def enqueue_discovery(scan_id, suffix: str = "") -> None:
+    """Queue the discovery scan (after the transaction that created it has committed)."""
+    django_rq.get_queue(DISCOVERY_QUEUE).enqueue(
+        run_discovery, str(scan_id), job_id=f"discovery-{scan_id}{suffix}",
+        job_timeout=int(SCAN_LEASE.total_seconds()),
+    )  # fmt: skip
+
+
+def run_discovery(scan_id: str) -> str | None:
+    """Job: run discovery scan `scan_id` (a no-op when another job took it or it is over)."""
+    close_old_connections()
+    try:
+        result = scan_execute(scan_id)
+        if result is None:
+            return None
+        return f"{result.accounts} accounts, {result.unmanaged} unmanaged"
     finally:
         close_old_connections()

@@ -38,15 +38,23 @@ class ReplicationRun(models.Model):
         BINDINGS_CHANGED = account_signals.BINDINGS_CHANGED, "bindings changed"
         PROJECT_CHANGED = account_signals.PROJECT_CHANGED, "project changed"
         BINDING_EXPIRED = account_signals.BINDING_EXPIRED, "binding expired"
+        DELETION_APPROVED = account_signals.DELETION_APPROVED, "retirement approved"
         RESYNC = "resync", "re-sync requested"
         SCHEDULE = "schedule", "daily schedule"
         COMMAND = "command", "manage.py replicate"
+
+    class Purpose(models.TextChoices):
+        """What the run's steps do: make AWS match the configuration, or retire the account."""
+
+        CONVERGE = "converge", "replication"
+        RETIRE = "retire", "retirement"
 
     ACTIVE = (Status.PENDING, Status.RUNNING, Status.WAITING)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.ForeignKey(ProjectAccount, on_delete=models.PROTECT, related_name="runs")
     trigger = models.CharField(max_length=32, choices=Trigger.choices)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.CONVERGE)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -355,3 +363,47 @@ class UnmanagedAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aws_account_id} ({self.name}) on platform {self.platform_id}"
+
+
+class DiscoveryScan(models.Model):
+    """One scan of a platform's organization for unmanaged accounts, run by a job; its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    platform = models.ForeignKey(
+        "platforms.PlatformInstance", on_delete=models.CASCADE, related_name="discovery_scans"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Progress: accounts listed so far, and of those, how many were read in full (parent, tags).
+    accounts_listed = models.PositiveIntegerField(default=0)
+    accounts_read = models.PositiveIntegerField(default=0)
+    unmanaged_found = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform"],
+                condition=Q(status__in=["queued", "running"]),
+                name="discovery_scan_one_active_per_platform",
+                violation_error_message="a scan of this platform is in progress",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"discovery scan {self.id} of platform {self.platform_id} ({self.status})"

@@ -14,7 +14,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
-from accounts.models import ProjectAccount
+from accounts.models import AccountRetirement, ProjectAccount
 
 from .models import ReplicationBatch, ReplicationRun, ReplicationStep
 
@@ -74,3 +74,20 @@ def account_run(account: ProjectAccount, *, run_id=None) -> ReplicationRun | Non
     if run_id is not None:
         return runs.filter(pk=run_id).first()
     return runs.order_by("-created_at").first()
+
+
+def retirements() -> QuerySet[AccountRetirement]:
+    """Retirement requests newest first, with account, project, platform, requester and decider,
+    and the account's latest run (the one retiring it, once approved): one query."""
+    latest = ReplicationRun.objects.filter(account=OuterRef("account")).order_by("-created_at")
+    return (
+        AccountRetirement.objects.select_related(
+            "account__project__customer", "account__platform__location", "requested_by",
+            "decided_by",
+        )
+        .annotate(
+            latest_run_id=Subquery(latest.values("pk")[:1]),
+            latest_run_status=Subquery(latest.values("status")[:1]),
+        )
+        .order_by("-requested_at", "-id")
+    )  # fmt: skip

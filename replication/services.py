@@ -1,14 +1,20 @@
-"""Asking for replication: one run at a time per account, enqueued after commit."""
+"""Asking for replication: one run at a time per account, enqueued after commit.
+
+The run's purpose follows the account's lifecycle (replication.runs): a retirement run for an
+account being retired, none for a deleted or detached one.
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import ProjectAccount
 from audit.services import audit_event_create
 from replication import jobs
 from replication.models import ReplicationBatch, ReplicationRun
+from replication.runs import open_run
 
 
 def request_replication(
@@ -17,46 +23,56 @@ def request_replication(
     trigger: str,
     actor: AbstractBaseUser | None,
     audited: bool = True,
-) -> tuple[ReplicationRun, bool]:
+) -> tuple[ReplicationRun | None, bool]:
     """The account's pending or running run, joined, or a new one enqueued after commit.
 
-    Returns the run and whether it is new. Requests by people are audited (a batch audits
-    itself once instead: `audited=False`).
+    Returns the run and whether it is new; (None, False) for a deleted or detached account,
+    which meshaws no longer replicates. Requests by people are audited (a batch audits itself
+    once instead: `audited=False`).
     """
     with transaction.atomic():
-        active = ReplicationRun.objects.filter(
-            account=account, status__in=ReplicationRun.ACTIVE
-        ).first()
-        if active is not None:
-            return active, False
-        try:
-            with transaction.atomic():
-                run = ReplicationRun.objects.create(
-                    account=account, trigger=trigger, requested_by=actor
-                )
-        except IntegrityError:
-            # Another request created the account's run between our read and our insert.
-            return ReplicationRun.objects.get(
-                account=account, status__in=ReplicationRun.ACTIVE
-            ), False
+        run, created = open_run(account=account, trigger=trigger, actor=actor)
+        if run is None:
+            return None, False
+        if not created:
+            _hurry_to_retirement(run)
+            return run, False
         if actor is not None and audited:
             audit_event_create(
                 actor=actor, action="replication.request", object_type="project_account",
                 object_id=account.pk, object_repr=str(account),
-                after={"run": str(run.pk), "trigger": trigger},
+                after={"run": str(run.pk), "trigger": trigger, "purpose": run.purpose},
             )  # fmt: skip
         transaction.on_commit(lambda: jobs.enqueue(run))
     return run, True
 
 
+def _hurry_to_retirement(run: ReplicationRun) -> None:
+    """A parked converge run of an account now being retired is woken: it ends at once, and
+    its retirement run follows (instead of after its wait, in line for a creation slot say)."""
+    waiting = run.status == ReplicationRun.Status.WAITING
+    if run.purpose != ReplicationRun.Purpose.CONVERGE or not waiting:
+        return
+    retiring = ProjectAccount.objects.filter(
+        pk=run.account_id, lifecycle=ProjectAccount.Lifecycle.RETIRING
+    ).exists()
+    # Compare-and-set on the attempt: a run claimed meanwhile is not woken twice.
+    if retiring and ReplicationRun.objects.filter(
+        pk=run.pk, status=ReplicationRun.Status.WAITING, attempt=run.attempt
+    ).update(next_attempt_at=timezone.now()):
+        transaction.on_commit(lambda: jobs.wake(run))
+
+
 def request_replication_of_many(
     *, accounts, trigger: str, actor: AbstractBaseUser | None
 ) -> list[ReplicationRun]:
-    """request_replication for each account; the runs, new or joined."""
-    return [
+    """request_replication for each account; the runs, new or joined (none for an account
+    no longer managed)."""
+    runs = (
         request_replication(account=account, trigger=trigger, actor=actor)[0]
         for account in accounts
-    ]
+    )
+    return [run for run in runs if run is not None]
 
 
 @transaction.atomic
@@ -65,12 +81,13 @@ def resync_batch_create(
 ) -> ReplicationBatch:
     """Re-sync many accounts as one batch whose progress can be followed; audited once."""
     batch = ReplicationBatch.objects.create(description=description[:200], requested_by=actor)
-    runs = [
+    requested = (
         request_replication(
             account=account, trigger=ReplicationRun.Trigger.RESYNC, actor=actor, audited=False
         )[0]
         for account in accounts
-    ]
+    )
+    runs = [run for run in requested if run is not None]
     batch.runs.add(*runs)
     audit_event_create(
         actor=actor, action="replication.request_batch", object_type="replication_batch",

@@ -12,6 +12,32 @@ urlpatterns = [
         views.project_account_resync,
         name="project-account-resync",
     ),
+    path(
+        "accounts/<int:account>/retire/",
+        views.project_account_retire,
+        name="project-account-retire",
+    ),
+    path(
+        "accounts/<int:account>/retirement/approve/",
+        views.retirement_approve,
+        name="project-account-retirement-approve",
+    ),
+    path(
+        "accounts/<int:account>/retirement/decline/",
+        views.retirement_decline,
+        name="project-account-retirement-decline",
+    ),
+    path(
+        "accounts/<int:account>/detach/",
+        views.project_account_detach,
+        name="project-account-detach",
+    ),
+    path(
+        "accounts/<int:account>/release/",
+        views.project_account_release,
+        name="project-account-release",
+    ),
+    path("retirements/", views.retirement_list, name="retirement-list"),
     path("batches/<uuid:batch>/", views.batch_detail, name="replication-batch-detail"),
     path("batches/<uuid:batch>/progress/", views.batch_progress, name="replication-batch-progress"),
     path(
@@ -28,6 +54,21 @@ urlpatterns = [
         "platforms/<slug:location>/<slug:platform>/discover/",
         views.discover_platform,
         name="platform-discover",
+    ),
+    path(
+        "platforms/<slug:location>/<slug:platform>/discover/progress/",
+        views.discovery_progress,
+        name="platform-discovery-progress",
+    ),
+    path(
+        "platforms/<slug:location>/<slug:platform>/unmanaged/adopt/",
+        views.adopt_selected,
+        name="platform-adopt-selected",
+    ),
+    path(
+        "platforms/<slug:location>/<slug:platform>/unmanaged/adopt-csv/",
+        views.adopt_csv,
+        name="platform-adopt-csv",
     ),
     path("runs/", views.replication_run_list, name="replication-run-list"),
     path("runs/export.csv", views.replication_run_export, name="replication-run-export"),

@@ -33,6 +33,7 @@ SERVICE_ROLE = "MeshfedServiceRole"
 AUTOMATION_ROLE = "MeshfedAutomationRole"
 ACCOUNT_ACCESS_ROLE = "MeshstackAccountAccessRole"
 LANDING_ZONE_OU = "meshaws-landing-zone"
+RETIRED_OU = "meshaws-retired"
 MESHCLOUD_ACCOUNT = ("meshcloud", "sandbox+meshcloud@meshaws.example.com")
 AUTOMATION_ACCOUNT = ("automation", "sandbox+automation@meshaws.example.com")
 # The emulator is local: it answers at once or is not running, so long back-off only hides that.
@@ -65,6 +66,8 @@ class SandboxState:
     identity_store_id: str
     permission_set_arns: dict[str, str]
     users: dict[str, str]
+    # Where retired sandbox accounts go (empty in states written before it existed).
+    retired_ou_id: str = ""
 
     def public_summary(self) -> dict:
         """The state without its secrets, for printing."""
@@ -198,6 +201,7 @@ def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxSta
     meshcloud_id = sandbox.ensure_member_account(org, *MESHCLOUD_ACCOUNT)
     automation_id = sandbox.ensure_member_account(org, *AUTOMATION_ACCOUNT)
     ou_id = sandbox.ensure_ou(org, root_id, LANDING_ZONE_OU)
+    retired_ou_id = sandbox.ensure_ou(org, root_id, RETIRED_OU)
 
     meshcloud_iam = sandbox.client("iam", sandbox.credentials_in(meshcloud_id))
     user_arn, access_key_id, secret_access_key = sandbox.ensure_service_user(meshcloud_iam, known)
@@ -249,6 +253,7 @@ def bootstrap(*, endpoint_url: str, region: str, state_file: Path) -> SandboxSta
         identity_store_id=identity_center.identity_store_id,
         permission_set_arns=identity_center.permission_set_arns,
         users=identity_center.users,
+        retired_ou_id=retired_ou_id,
     )
     # It holds the sandbox's keys: owner-only, in an owner-only folder.
     write_private_file(state_file, json.dumps(asdict(state), indent=2))
@@ -325,6 +330,9 @@ def platform_record(state: SandboxState) -> dict:
                 "identifier": "default",
                 "displayName": "Sandbox landing zone",
                 "targetOrganizationalUnit": state.landing_zone_ou_id,
+                # A newcomer can retire an account end to end: moved aside, then closed.
+                "retiredOrganizationalUnit": state.retired_ou_id or None,
+                "closeAccountOnDeletion": bool(state.retired_ou_id),
             }
         ],
         "endpointUrl": state.endpoint_url,

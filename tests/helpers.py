@@ -652,3 +652,49 @@ def refusal(call, *args, **kwargs) -> dict | None:
             "reason": error.response.get("Reason"),
         }
     return None
+
+
+# --- Retirement: what the organization holds for an account -------------------------------
+
+
+def retired_ou(state) -> str:
+    """A new OU `retired` under the sandbox organization's root, as an operator makes one."""
+    org = management(state.endpoint_url, "organizations")
+    root = aws.call(org, "list_roots")["Roots"][0]["Id"]
+    return aws.call(org, "create_organizational_unit", ParentId=root, Name="retired")[
+        "OrganizationalUnit"
+    ]["Id"]
+
+
+def organization_view(url, account_id: str) -> dict:
+    """An account as the management account sees it: State, parent, tags (its DescribeAccount
+    counts as a read of a closure in progress, in the strict emulator)."""
+    org = management(url, "organizations")
+    return {
+        "state": aws.call(org, "describe_account", AccountId=account_id)["Account"]["State"],
+        "parent": aws.call(org, "list_parents", ChildId=account_id)["Parents"][0]["Id"],
+        "tags": {
+            t["Key"]: t["Value"]
+            for t in aws.call(org, "list_tags_for_resource", ResourceId=account_id)["Tags"]
+        },
+    }
+
+
+def adoptable_account(state, name: str) -> str:
+    """An account made in the sandbox's organization without meshaws, with the access role the
+    sandbox platform assumes (so that, adopted, it replicates to the end)."""
+    return account_made_outside(
+        state.endpoint_url, f"{name}@example.com", name, RoleName=state.account_access_role
+    )
+
+
+def closed_account(state, name: str) -> tuple[str, str]:
+    """An adoptable account, closed and past PENDING_CLOSURE: its id and its State."""
+    account_id = adoptable_account(state, name)
+    org = management(state.endpoint_url, "organizations")
+    aws.call(org, "close_account", AccountId=account_id)
+    for _ in range(10):
+        found = aws.call(org, "describe_account", AccountId=account_id)["Account"]["State"]
+        if found != "PENDING_CLOSURE":
+            return account_id, found
+    raise AssertionError("the account stayed PENDING_CLOSURE")

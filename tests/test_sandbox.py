@@ -15,7 +15,10 @@ from accounts.services import (
 )
 from platforms.config_io import record_of
 from platforms.config_io.record import IdentityCenterRecord
-from sandbox import setup
+from replication.adoption import Adoption, accounts_adopt
+from replication.discovery import discovery_run
+from replication.models import UnmanagedAccount
+from sandbox import setup, unmanaged
 from tests.helpers import as_list, free_port, reset_sandbox, run_to_end
 
 pytestmark = pytest.mark.sandbox
@@ -60,7 +63,12 @@ def test_it_sets_up_the_organization_accounts_and_ou(bootstrap):
     assert accounts["automation"] == state.automation_account_id
     assert state.management_account_id in accounts.values()
     units = aws.call(org, "list_organizational_units_for_parent", ParentId=state.root_id)
-    assert [u["Id"] for u in units["OrganizationalUnits"]] == [state.landing_zone_ou_id]
+    assert sorted(u["Id"] for u in units["OrganizationalUnits"]) == sorted(
+        [state.landing_zone_ou_id, state.retired_ou_id]
+    )
+    retired_zone = setup.platform_record(state)["landingZones"][0]
+    assert retired_zone["retiredOrganizationalUnit"] == state.retired_ou_id
+    assert retired_zone["closeAccountOnDeletion"] is True
     assert state.landing_zone_ou_id.startswith("ou-") and state.root_id.startswith("r-")
 
 
@@ -193,7 +201,7 @@ def test_it_changes_nothing_when_run_again(bootstrap):
     units = aws.call(org, "list_organizational_units_for_parent", ParentId=first.root_id)[
         "OrganizationalUnits"
     ]
-    assert len(units) == 1
+    assert len(units) == 2  # the landing zone and the retired OU
     meshcloud_iam = _in_account(bootstrap.url, first.meshcloud_account_id, "iam")
     keys = aws.call(meshcloud_iam, "list_access_keys", UserName="meshfed-service")[
         "AccessKeyMetadata"
@@ -326,3 +334,71 @@ def test_the_identity_center_platform_gives_the_sample_users_access(sso_platform
     assert [member["MemberId"]["UserId"] for member in members] == [
         sandbox_state.users["ada@sandbox.io"]
     ]
+
+
+def _parents(url, account_ids) -> dict[str, str]:
+    org = _management(url, "organizations")
+    return {
+        account_id: aws.call(org, "list_parents", ChildId=account_id)["Parents"][0]["Id"]
+        for account_id in account_ids
+    }
+
+
+def test_it_adds_three_accounts_outside_meshaws_once(bootstrap):
+    state = bootstrap()
+    made = unmanaged.ensure_unmanaged_accounts(state)
+
+    assert sorted(made) == ["legacy-billing", "legacy-data", "legacy-web"]
+    org = _management(bootstrap.url, "organizations")
+    [legacy] = [
+        unit for unit in aws.call(
+            org, "list_organizational_units_for_parent", ParentId=state.root_id
+        )["OrganizationalUnits"] if unit["Name"] == "legacy"
+    ]  # fmt: skip
+    [data] = aws.call(org, "list_organizational_units_for_parent", ParentId=legacy["Id"])[
+        "OrganizationalUnits"
+    ]
+    assert data["Name"] == "data"
+    assert _parents(bootstrap.url, made.values()) == {
+        made["legacy-billing"]: state.root_id,
+        made["legacy-web"]: legacy["Id"],
+        made["legacy-data"]: data["Id"],
+    }
+
+    # Again, after the bootstrap again: nothing new; an account moved since stays where it is.
+    aws.call(
+        org, "move_account", AccountId=made["legacy-web"], SourceParentId=legacy["Id"],
+        DestinationParentId=state.landing_zone_ou_id,
+    )  # fmt: skip
+    assert unmanaged.ensure_unmanaged_accounts(bootstrap()) == made
+    assert len(list(aws.paginate(org, "list_accounts", "Accounts"))) == 6
+    assert _parents(bootstrap.url, [made["legacy-web"]]) == {
+        made["legacy-web"]: state.landing_zone_ou_id
+    }
+    units = aws.call(org, "list_organizational_units_for_parent", ParentId=state.root_id)
+    assert len(units["OrganizationalUnits"]) == 3  # landing zone, retired, legacy
+
+
+@pytest.mark.django_db
+def test_a_newcomer_discovers_and_adopts_a_legacy_account(bootstrap):
+    state = bootstrap()
+    made = unmanaged.ensure_unmanaged_accounts(state)
+    platform = setup.configure_platform(state).platform
+    project = project_create(
+        customer=customer_create(identifier="acme", actor=None), identifier="web", actor=None
+    )
+
+    discovery_run(platform=platform, actor=None)
+    listed = set(UnmanagedAccount.objects.values_list("aws_account_id", flat=True))
+    assert set(made.values()) <= listed
+    [account] = accounts_adopt(
+        platform=platform, adoptions=[Adoption(made["legacy-data"], "acme.web")], actor=None,
+        source="page",
+    )  # fmt: skip
+
+    assert run_to_end(account.runs.get().pk)[0] == "succeeded"
+    account.refresh_from_db()
+    assert account.project == project and account.status == "ready"
+    assert _parents(bootstrap.url, [made["legacy-data"]]) == {
+        made["legacy-data"]: state.landing_zone_ou_id
+    }

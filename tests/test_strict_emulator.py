@@ -308,6 +308,50 @@ def test_a_creation_with_a_taken_email_fails_as_aws_says(emulators):
     assert described["FailureReason"] == "EMAIL_ALREADY_EXISTS"
 
 
+# -- Organizations: closing accounts ------------------------------------------------------------
+
+
+def test_a_closure_is_pending_first_then_suspended_and_never_requested_twice(emulators):
+    plain, strict = emulators
+    seen = {}
+    for url in emulators:
+        org = emulator_client(url, "organizations")
+        account_id = create_account(url, "member", "member@example.com")["AccountId"]
+        org.close_account(AccountId=account_id)
+        listed = [a["State"] for a in org.list_accounts()["Accounts"] if a["Id"] == account_id]
+        described = [org.describe_account(AccountId=account_id)["Account"]["State"] for _ in "ab"]
+        seen[url] = (listed, described, refusal(org.close_account, AccountId=account_id))
+
+    assert seen[plain][:2] == (["SUSPENDED"], ["SUSPENDED", "SUSPENDED"])
+    listed, described, again = seen[strict]
+    assert (listed, described) == (["PENDING_CLOSURE"], ["PENDING_CLOSURE", "SUSPENDED"])
+    assert again["code"] == "AccountAlreadyClosedException"
+
+
+def test_closures_beyond_the_quota_and_of_the_management_account_are_refused(emulators, strictness):
+    plain, strict = emulators
+    strictness.close_account_quota = 1
+    answers = {}
+    for url in emulators:
+        org = emulator_client(url, "organizations")
+        first, second = (create_account(url, n, f"{n}@example.com")["AccountId"] for n in "ab")
+        org.close_account(AccountId=first)
+        management = org.describe_organization()["Organization"]["MasterAccountId"]
+        answers[url] = (
+            refusal(org.close_account, AccountId=second),
+            refusal(org.close_account, AccountId=management),
+        )
+
+    assert answers[plain] == (None, None)
+    over_quota, management = answers[strict]
+    assert (over_quota["code"], over_quota["reason"]) == (
+        "ConstraintViolationException", "CLOSE_ACCOUNT_QUOTA_EXCEEDED",
+    )  # fmt: skip
+    assert management["reason"] == "CANNOT_CLOSE_MANAGEMENT_ACCOUNT"
+    strictness.close_account_quota = None  # AWS's: at least 250 in 30 days
+    assert refusal(emulator_client(strict, "organizations").close_account, AccountId=second) is None
+
+
 # -- IAM account aliases ------------------------------------------------------------------------
 
 
@@ -339,6 +383,7 @@ def test_a_reset_brings_back_the_configured_settings(sandbox_url, strictness):
     strictness.access_grace_seconds = 60
     strictness.assignment_polls_in_progress = 5
     strictness.assignment_failures["arn:aws:sso:::permissionSet/ssoins-x/ps-y"] = "Failed"
+    strictness.closure_polls_pending, strictness.close_account_quota = 3, 0
 
     reset_sandbox(sandbox_url)
 

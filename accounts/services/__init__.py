@@ -11,9 +11,23 @@ from .projects import (
     project_role_create,
     project_update,
 )
+from .retirement import (
+    account_detach,
+    account_id_release,
+    deletion_approve,
+    deletion_decline,
+    deletion_request,
+    retirement_complete,
+)
 from .staff import api_token_create, generate_password, staff_user_create
 
 __all__ = [
+    "account_detach",
+    "account_id_release",
+    "deletion_approve",
+    "deletion_decline",
+    "deletion_request",
+    "retirement_complete",
     "api_token_create",
     "binding_create",
     "binding_delete",

@@ -28,6 +28,7 @@ def _account_state(account: ProjectAccount) -> dict:
         "tenant_platform_number": account.tenant_platform_number,
         "aws_account_id": account.aws_account_id,
         "status": account.status,
+        "lifecycle": account.lifecycle,
     }
 
 
@@ -133,12 +134,19 @@ def project_account_create(
     if aws_account_id:
         aws_account_id = str(aws_account_id).strip()
         check_field("aws_account_id", patterns.validate_aws_account_id, aws_account_id)
-        holder = ProjectAccount.objects.filter(aws_account_id=aws_account_id).first()
-        if holder is not None:
-            state = "a deleted project account" if holder.deleted_at else "project account"
+        holder = ProjectAccount.objects.filter(
+            aws_account_id=aws_account_id, released_at__isnull=True
+        ).first()
+        if holder is not None and holder.deleted_at:
             raise ValidationError(
-                {"aws_account_id": f"AWS account {aws_account_id} was used by {state} "
-                 f"{holder}; an AWS account belongs to one project account only"}
+                {"aws_account_id": f"AWS account {aws_account_id} was used by the deleted "
+                 f"project account {holder}; an operator must release the id before it can "
+                 "be adopted again"}
+            )  # fmt: skip
+        if holder is not None:
+            raise ValidationError(
+                {"aws_account_id": f"AWS account {aws_account_id} is managed by project "
+                 f"account {holder}; an AWS account belongs to one project account only"}
             )  # fmt: skip
     numbers = ProjectAccount.objects.filter(platform=platform)
     tenant_number = (

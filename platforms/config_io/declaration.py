@@ -63,12 +63,23 @@ class LandingZone(RecordObject):
     bootstrapTemplate = Text(max_length=1_000_000, check=patterns.validate_cloudformation_template)
     roleMappings = role_mappings(absent=None)  # None: the platform's apply
     disabled = Boolean()
+    # Retiring an account (meshaws'): where it goes (left out: it stays), closing, approval.
+    retiredOrganizationalUnit = Text(check=patterns.validate_target_ou)
+    closeAccountOnDeletion = Boolean()
+    automateDeletionApproval = Boolean()
 
     def check(self, values, data, path, reading):
-        """An existing StackSet or a template, not both; the display name defaults."""
+        """A StackSet or a template, not both; retired accounts go elsewhere; names default."""
         if values["stack_set_name"] and values["bootstrap_template"]:
             reading.error(
                 path, "give stackSetName (an existing StackSet) or bootstrapTemplate, not both"
+            )
+        retired = values["retired_organizational_unit"]
+        if retired and retired == values["target_organizational_unit"]:
+            reading.error(
+                join(path, "retiredOrganizationalUnit"),
+                f"is {retired}, the targetOrganizationalUnit: retired accounts must go to "
+                "another OU (or leave it out to keep them where they are)",
             )
         values["display_name"] = values["display_name"] or values["identifier"]
 
@@ -240,6 +251,10 @@ class PlatformConfig(RecordObject):
     identityCenter = IdentityCenter(
         every_account=True, form_choice=("access_mode", IDENTITY_CENTER)
     )
+    # True: an account in an OU below its landing zone's target stays there (off: moved up).
+    allowHierarchicalOrganizationalUnitAssignment = Boolean(
+        source="allow_hierarchical_ou_assignment", every_account=True
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**{"required": True, **kwargs})  # a record is never null
@@ -381,14 +396,3 @@ RECORD_KEYS = tuple(declared().fields)
 LANDING_ZONE_KEYS = tuple(declared().fields["landingZones"].child.fields)
 SECRET_PATHS = tuple(path for path, _ in paths(declared(), lambda f: isinstance(f, SecretValue)))
 KEYS_AFFECTING_EVERY_ACCOUNT = keys_affecting_every_account()
-
-
-def in_record_order(errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The errors ordered by the record's keys, then by path."""
-    keys = tuple(declared().fields)
-
-    def position(path: str) -> tuple[int, str]:
-        head = path.split(".")[0].split("[")[0]
-        return (keys.index(head) if head in keys else len(keys), path)
-
-    return {path: errors[path] for path in sorted(errors, key=position)}

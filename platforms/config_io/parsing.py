@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .declaration import declared, in_record_order
+from .declaration import declared
 from .destinations import secrets_to_type_again
 from .fields import Reading
 from .record import PlatformRecord
@@ -53,3 +53,14 @@ def parse_record(
     if reading.errors:
         raise RecordInvalid(in_record_order(reading.errors))
     return record.keeping_secrets_of(stored)
+
+
+def in_record_order(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The errors ordered by the record's keys, then by path."""
+    keys = tuple(declared().fields)
+
+    def position(path: str) -> tuple[int, str]:
+        head = path.split(".")[0].split("[")[0]
+        return (keys.index(head) if head in keys else len(keys), path)
+
+    return {path: errors[path] for path in sorted(errors, key=position)}

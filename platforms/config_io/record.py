@@ -72,6 +72,9 @@ class LandingZoneRecord:
     bootstrap_template: str
     role_mappings: tuple[RoleMappingRecord, ...] | None  # None: the platform's apply
     disabled: bool
+    retired_organizational_unit: str = ""  # empty: a retired account stays where it is
+    close_account_on_deletion: bool = False
+    automate_deletion_approval: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ class PlatformRecord:
     web_identity_role_arn: str
     web_identity_token_file: str
     identity_center: IdentityCenterRecord | None = None  # None: SAML mode, or no SSO
+    # True: an account in an OU below its landing zone's target stays there.
+    allow_hierarchical_ou_assignment: bool = False
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, Any]:

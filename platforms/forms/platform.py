@@ -183,6 +183,11 @@ class PlatformForm(forms.Form):
         "or {platform}; one link per account and role; empty: no links",
     )  # fmt: skip
     account_creation_concurrency = forms.IntegerField(initial=5, help_text="1 to 5 (AWS's limit)")
+    allow_hierarchical_ou_assignment = forms.BooleanField(
+        label="Accounts may stay in OUs below their landing zone's", required=False,
+        help_text="an account already in an OU under its landing zone's target OU stays there; "
+        "off: it is moved into the target OU",
+    )  # fmt: skip
     endpoint_url = forms.CharField(
         label="Endpoint URL", max_length=300, required=False,
         help_text="empty for real AWS; a local emulator's URL in sandbox mode",

@@ -72,6 +72,17 @@ class LandingZoneForm(forms.Form):
         "Center mode project-role: permission-set-ARN …",
     )  # fmt: skip
     disabled = forms.BooleanField(required=False)
+    retired_organizational_unit = forms.CharField(
+        label="Retired accounts' OU", max_length=70, required=False,
+        help_text="ou-… or r-…, not the target OU; empty: a retired account stays where it is",
+    )  # fmt: skip
+    close_account_on_deletion = forms.BooleanField(
+        label="Close the AWS account when retired", required=False
+    )
+    automate_deletion_approval = forms.BooleanField(
+        label="Approve deletion requests at once", required=False,
+        help_text="no second operator approves them",
+    )  # fmt: skip
 
     def clean_role_mappings(self) -> list[dict[str, Any]]:
         entries = []

@@ -1,12 +1,18 @@
-"""The steps of a replication run (behaviour.md §5, and Identity Center's three), in order.
+"""The steps of a replication run (behaviour.md §5, and Identity Center's three), in order;
+and the steps of a retirement run.
 
 Each step reads, compares, and writes only what differs, so a run is safe to repeat; it
 returns a StepResult, or raises StepWaiting / StepFailed / aws.AwsError, which the engine
 turns into one outcome (replication.outcomes).
 
-Pages read only `STEP_NAMES`, the steps' names in order; `STEPS` is the engine's.
+Pages read only the steps' names in order (`STEP_NAMES`, `RETIREMENT_STEP_NAMES`, or
+`step_names(purpose)` for a run); `STEPS` and `RETIREMENT_STEPS` are the engine's, which
+takes one or the other by the run's purpose.
 """
 
+from replication.models import ReplicationRun
+
+from . import retirement
 from .assignments import assignments
 from .base import RunContext, StepFailed, StepResult, StepWaiting
 from .bootstrap import bootstrap_stack, finish
@@ -34,7 +40,35 @@ STEPS = (
     ("bootstrap-stack", bootstrap_stack),
     ("finish", finish),
 )
+# A retirement: the account as it is found (never created), then what meshaws gave it undone.
+RETIREMENT_STEPS = (
+    ("validate", validate),
+    ("connect", connect),
+    ("account", retirement.account),
+    ("revoke-access", retirement.revoke_access),
+    ("untag", retirement.untag),
+    ("retire-ou", retirement.retire_ou),
+    ("close", retirement.close),
+    ("finish", retirement.finish),
+)
 # What a run's page shows: the step names in the order a run takes them.
 STEP_NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
+RETIREMENT_STEP_NAMES: tuple[str, ...] = tuple(name for name, _ in RETIREMENT_STEPS)
 
-__all__ = ["STEPS", "STEP_NAMES", "RunContext", "StepFailed", "StepResult", "StepWaiting"]
+
+def step_names(purpose: str) -> tuple[str, ...]:
+    """The names of the steps a run of this purpose takes, in order."""
+    return RETIREMENT_STEP_NAMES if purpose == ReplicationRun.Purpose.RETIRE else STEP_NAMES
+
+
+__all__ = [
+    "RETIREMENT_STEPS",
+    "RETIREMENT_STEP_NAMES",
+    "STEPS",
+    "STEP_NAMES",
+    "RunContext",
+    "StepFailed",
+    "StepResult",
+    "StepWaiting",
+    "step_names",
+]

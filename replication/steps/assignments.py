@@ -67,6 +67,35 @@ def assignments(ctx: RunContext) -> StepResult:
     return StepResult(ReplicationStep.Status.CHANGED, "; ".join(work.changes))
 
 
+def remove_all(ctx: RunContext) -> str:
+    """Retirement: every assignment of meshaws' groups on the account is deleted, followed to
+    its end (StepWaiting meanwhile); what changed, "" if there was none."""
+    center = ctx.desired.identity_center
+    kept = group_rows(ctx)
+    names = {row.group_id: row.display_name for row in kept.values()}
+    rows = {
+        (r.group_id, r.permission_set_arn): r for r in ctx.account.identity_center_assignments.all()
+    }
+    if not kept and not rows:
+        return ""
+    _, sso = clients(ctx)
+    work = _Assignments(ctx, sso, center.instance_arn, rows, names)
+    in_progress = work.follow_requests()
+    if in_progress:
+        raise work.waiting("; ".join([*work.changes, f"{in_progress} request(s) in progress"]))
+    mapped = {arn for group in center.groups for arn in group.permission_set_arns}
+    listed = work.present({arn for _, arn in rows} | mapped)
+    # Ours: what meshaws asked for, and any assignment of its groups on this account.
+    present = {key for key in listed if key in rows or key[0] in names}
+    for key in sorted(present):
+        work.mark_present(key)
+    for key in sorted(work.rows):
+        work.delete(key, listed=key in present)
+    if work.in_progress:
+        raise work.waiting("; ".join(work.changes))
+    return "; ".join(work.changes)
+
+
 class _Assignments:
     """One attempt's work on the account's assignments: requests, what AWS lists, changes."""
 

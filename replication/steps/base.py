@@ -41,7 +41,9 @@ class StepWaiting(Exception):
     """AWS is still working (or not ready yet): the run is parked and tried again later.
 
     With a `deadline`, the wait ends at its own time (the engine fails the run then) and its
-    attempts do not count towards the attempt limit; without one, they do.
+    attempts do not count towards the attempt limit; without one, they do. With `quota` (the
+    kind of wait, as a Deadline's), AWS's quota refuses the call for now: the run waits as long
+    as it takes, never failing and never counting the attempts.
     """
 
     def __init__(
@@ -51,6 +53,7 @@ class StepWaiting(Exception):
         *,
         queued: bool = False,
         deadline: Deadline | None = None,
+        quota: str = "",
     ) -> None:
         super().__init__(remark)
         self.remark = remark
@@ -58,6 +61,7 @@ class StepWaiting(Exception):
         # Waiting in line for a creation slot is not a failing attempt: it never gives up.
         self.queued = queued
         self.deadline = deadline
+        self.quota = quota
 
 
 class StepFailed(Exception):

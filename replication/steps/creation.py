@@ -3,6 +3,7 @@
 A known id is checked; a known create request is followed; otherwise an ACTIVE account with
 this account's e-mail is adopted, or one is created through the creation gate
 (replication.creation_gate); with external provisioning, the external AVM's account is found.
+A retirement finds the account the same way, but never creates one (`find_existing`).
 """
 
 from __future__ import annotations
@@ -76,32 +77,61 @@ def poll_delay(since) -> timedelta:
 def account(ctx: RunContext) -> StepResult:
     """The account exists, exactly once: known id, known request, adoption, or creation."""
     org = ctx.organizations()
-    _read_organization(ctx, org)
+    read_organization(ctx, org)
     if ctx.desired.external_provisioning is not None:
         return _find_externally_created(ctx, org)
     if ctx.account_id:
-        try:
-            found = aws.call(org, "describe_account", AccountId=ctx.account_id)["Account"]
-        except aws.AwsError as error:
-            if error.code == "AccountNotFoundException":
-                raise StepFailed(
-                    f"AWS account {ctx.account_id} is not in this organization; invite it or "
-                    "remove the id", operation=error.operation, code=error.code,
-                ) from None  # fmt: skip
-            raise
-        _require_active(found)
+        _require_active(describe_known(ctx, org))
         return StepResult(ReplicationStep.Status.OK, f"account {ctx.account_id} exists")
     if ctx.account.create_request_id:
-        return _follow_request(ctx, org, ctx.account.create_request_id)
+        return follow_request(ctx, org, ctx.account.create_request_id)
     # A full creation gate is checked here first, in the database, so that queued accounts
     # cost no AWS calls while they wait; _create checks it again under the lock.
     platform = PlatformInstance.objects.select_related("location").get(pk=ctx.account.platform_id)
     members = organization_platforms(platform)
     _wait_for_a_creation_slot(creation_gate(platform, members))
-    return _adopt_by_email(ctx, org) or _create(ctx, org, members)
+    return adopt_by_email(ctx, org) or _create(ctx, org, members)
 
 
-def _read_organization(ctx: RunContext, org) -> None:
+def find_existing(ctx: RunContext, org) -> StepResult | None:
+    """The AWS account this project account made, found as `account` finds it, never created:
+    known id, known request (followed to its end), this e-mail in the organization (in any
+    state), an in-flight creation with this name; with external provisioning, the AVM's
+    account. None: no account was ever made for it."""
+    if ctx.account_id:
+        found = describe_known(ctx, org, fix="detach the project account instead")
+        ctx.notes["state"] = state = found.get("State", "")
+        return StepResult(ReplicationStep.Status.OK, f"account {ctx.account_id} is {state}")
+    if ctx.account.create_request_id:
+        followed = follow_request(ctx, org, ctx.account.create_request_id, retiring=True)
+        if followed is not None:
+            return followed
+    if ctx.desired.external_provisioning is not None:
+        return _find_externally_created(ctx, org, wait=False)
+    adopted = adopt_by_email(ctx, org, any_state=True)
+    if adopted is not None:
+        return adopted
+    request_id = _adopt_in_flight(ctx, _in_flight_with_our_name(ctx, org))
+    if request_id is None:
+        return None
+    _keep_request(ctx, request_id)
+    return follow_request(ctx, org, request_id, retiring=True)
+
+
+def describe_known(ctx: RunContext, org, fix: str = "invite it or remove the id") -> dict:
+    """DescribeAccount of the account's known id; StepFailed (with `fix`) if it is not there."""
+    try:
+        return aws.call(org, "describe_account", AccountId=ctx.account_id)["Account"]
+    except aws.AwsError as error:
+        if error.code == "AccountNotFoundException":
+            raise StepFailed(
+                f"AWS account {ctx.account_id} is not in this organization; {fix}",
+                operation=error.operation, code=error.code,
+            ) from None  # fmt: skip
+        raise
+
+
+def read_organization(ctx: RunContext, org) -> None:
     """Read the platform's organization id once (DescribeOrganization): it keys the gate."""
     platform = ctx.account.platform
     if platform.known_organization_id:
@@ -163,8 +193,9 @@ def _holder(ctx: RunContext, **held) -> ProjectAccount | None:
     )
 
 
-def _adopt_by_email(ctx: RunContext, org) -> StepResult | None:
-    """Adopt the organization's ACTIVE account with this account's e-mail, if there is one."""
+def adopt_by_email(ctx: RunContext, org, *, any_state: bool = False) -> StepResult | None:
+    """Adopt the organization's ACTIVE account (or, with `any_state`, in whatever state) with
+    this account's e-mail, if there is one."""
     email = ctx.desired.email.lower()
     for existing in aws.paginate(org, "list_accounts", "Accounts"):
         if existing["Email"].lower() != email:
@@ -176,7 +207,8 @@ def _adopt_by_email(ctx: RunContext, org) -> StepResult | None:
                 f"but belongs to project account {holder}; change the platform's e-mail "
                 "template", operation="ListAccounts",
             )  # fmt: skip
-        _require_active(existing, f" (it has this account's e-mail {ctx.desired.email})")
+        if not any_state:
+            _require_active(existing, f" (it has this account's e-mail {ctx.desired.email})")
         ctx.save_account(aws_account_id=existing["Id"])
         return StepResult(
             ReplicationStep.Status.CHANGED, f"adopted account {existing['Id']} with our e-mail"
@@ -228,13 +260,18 @@ def _create(ctx: RunContext, org, members: list[PlatformInstance]) -> StepResult
         created = request_id is None
         if created:
             request_id = _request_creation(ctx, org)
-        requested_at = timezone.now()
-        ProjectAccount.objects.filter(pk=ctx.account.pk).update(
-            create_request_id=request_id, creation_requested_at=requested_at
-        )
-        ctx.account.create_request_id = request_id
-        ctx.account.creation_requested_at = requested_at
-    return _follow_request(ctx, org, request_id, created=created)
+        _keep_request(ctx, request_id)
+    return follow_request(ctx, org, request_id, created=created)
+
+
+def _keep_request(ctx: RunContext, request_id: str) -> None:
+    """Record the creation request this account follows, and when it was made or adopted."""
+    requested_at = timezone.now()
+    ProjectAccount.objects.filter(pk=ctx.account.pk).update(
+        create_request_id=request_id, creation_requested_at=requested_at
+    )
+    ctx.account.create_request_id = request_id
+    ctx.account.creation_requested_at = requested_at
 
 
 def _request_creation(ctx: RunContext, org) -> str:
@@ -270,7 +307,11 @@ def _request_creation(ctx: RunContext, org) -> str:
         ) from None  # fmt: skip
 
 
-def _follow_request(ctx: RunContext, org, request_id: str, created: bool = False) -> StepResult:
+def follow_request(
+    ctx: RunContext, org, request_id: str, *, created: bool = False, retiring: bool = False
+) -> StepResult | None:
+    """Follow a creation request to its end; with `retiring`, a failed one is None (nothing
+    was made) instead of a failure."""
     status = aws.call(org, "describe_create_account_status", CreateAccountRequestId=request_id)[
         "CreateAccountStatus"
     ]
@@ -298,8 +339,10 @@ def _follow_request(ctx: RunContext, org, request_id: str, created: bool = False
     # Forget the failed request so that the next run starts a new one (and its slot is free
     # even if the adoption below fails).
     ctx.save_account(create_request_id="")
+    if retiring:
+        return None
     if reason == "EMAIL_ALREADY_EXISTS":
-        adopted = _adopt_by_email(ctx, org)
+        adopted = adopt_by_email(ctx, org)
         if adopted is not None:
             return adopted
     message = CREATE_FAILURES.get(reason, "AWS could not create the account ({reason})")
@@ -311,7 +354,9 @@ def _follow_request(ctx: RunContext, org, request_id: str, created: bool = False
     )  # fmt: skip
 
 
-def _find_externally_created(ctx: RunContext, org) -> StepResult:
+def _find_externally_created(ctx: RunContext, org, *, wait: bool = True) -> StepResult | None:
+    """The account the external AVM made (tagged with our identifiers); without it, wait (or,
+    without `wait`, None)."""
     external = ctx.desired.external_provisioning
     if ctx.account_id:
         return StepResult(
@@ -337,6 +382,8 @@ def _find_externally_created(ctx: RunContext, org) -> StepResult:
             ReplicationStep.Status.CHANGED,
             f"found account {candidate['Id']} made by the external AVM",
         )
+    if not wait:
+        return None
     minutes = external["timeout_minutes"]
     raise StepWaiting(
         f"waiting for the external AVM to create an account tagged {wanted}",

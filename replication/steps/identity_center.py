@@ -197,3 +197,55 @@ def _keep_group(
         # Another group: the members recorded were members of the old one.
         row.memberships.all().delete()
     IdentityCenterGroup.objects.filter(pk=row.pk).update(**wanted)
+
+
+# --- retirement -----------------------------------------------------------------------------
+
+
+def delete_groups(ctx: RunContext) -> list[str]:
+    """Retirement: each group meshaws keeps for the account's project, emptied and deleted;
+    what changed. A group another platform's rows also keep (one identity store, one group
+    name) stays as it is: only this platform's row of it is forgotten."""
+    center = ctx.desired.identity_center
+    rows = group_rows(ctx)
+    if not rows:
+        return []
+    store, _ = clients(ctx)
+    changes: list[str] = []
+    for row in rows.values():
+        shared = (
+            IdentityCenterGroup.objects.filter(
+                identity_store_id=row.identity_store_id, group_id=row.group_id
+            )
+            .exclude(pk=row.pk)
+            .exists()
+        )
+        if shared:
+            changes.append(f"left group {row.display_name}: another platform keeps it too")
+        elif row.identity_store_id != center.identity_store_id:
+            changes.append(
+                f"left group {row.display_name}: it is in identity store "
+                f"{row.identity_store_id}, no longer the platform's"
+            )
+        else:
+            _delete_group(store, center, row.group_id)
+            changes.append(f"deleted group {row.display_name}")
+        row.delete()  # its recorded members with it
+    return changes
+
+
+def _delete_group(store, center: DesiredIdentityCenter, group_id: str) -> None:
+    """Remove every member of the group, then the group (already gone is as good)."""
+    try:
+        for membership in aws.paginate(
+            store, "list_group_memberships", "GroupMemberships",
+            IdentityStoreId=center.identity_store_id, GroupId=group_id,
+        ):  # fmt: skip
+            aws.call(
+                store, "delete_group_membership", IdentityStoreId=center.identity_store_id,
+                MembershipId=membership["MembershipId"],
+            )  # fmt: skip
+        aws.call(store, "delete_group", IdentityStoreId=center.identity_store_id, GroupId=group_id)
+    except aws.AwsError as error:
+        if error.code != "ResourceNotFoundException":
+            raise

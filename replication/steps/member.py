@@ -23,6 +23,9 @@ ACCESS_RETRY_MAX = timedelta(minutes=2)
 ACCESS_GRACE = timedelta(minutes=15)
 # SAML mode's resources are left as they are in Identity Center mode (never deleted silently).
 IDENTITY_CENTER_MODE = "the platform uses IAM Identity Center, not a SAML provider"
+# A retired account's mapped roles end with this statement in their trust, and without
+# meshaws' own: nobody signs in through the SAML provider any more (letters and digits only).
+RETIRED_TRUST_SID = "MeshawsRetiredNoSamlSignIn"
 
 
 def _access_retry(since) -> timedelta:
@@ -217,3 +220,59 @@ def roles(ctx: RunContext) -> StepResult:
     if not changes:
         return StepResult(ReplicationStep.Status.OK, f"{len(ctx.desired.roles)} roles as wanted")
     return StepResult(ReplicationStep.Status.CHANGED, "; ".join(changes))
+
+
+def _trust_without_sign_in(current: dict, provider_arn: str) -> dict | None:
+    """`current` without meshaws' SAML statement and with a Deny of sign-in through the
+    provider (every other statement kept); None if it is so already."""
+    statements = _as_list(current.get("Statement", []))
+    deny = {
+        "Sid": RETIRED_TRUST_SID, "Effect": "Deny", "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithSAML",
+    }  # fmt: skip
+    kept = [
+        s
+        for s in statements
+        if not _is_own_statement(s, provider_arn) and s.get("Sid") != RETIRED_TRUST_SID
+    ]
+    wanted = [*kept, deny]
+    if _canonical({"Statement": statements}) == _canonical({"Statement": wanted}):
+        return None
+    return {**current, "Statement": wanted}
+
+
+def revoke_roles(ctx: RunContext) -> StepResult:
+    """Retirement, SAML mode: each mapped role's trust denies sign-in through the provider.
+
+    meshaws' statement goes and an explicit Deny comes (a trust policy cannot be empty, and a
+    Deny also outweighs any Allow of the provider someone else added); the roles and their
+    policies stay, for the account's owners to inspect.
+    """
+    access(ctx)
+    iam = _iam(ctx)
+    provider_arn = ctx.desired.saml_provider_arn(ctx.account_id)
+    changes: list[str] = []
+    for role in ctx.desired.roles:
+        try:
+            found = aws.call(iam, "get_role", RoleName=role.name)["Role"]
+        except aws.AwsError as error:
+            if error.code != "NoSuchEntity":
+                raise
+            continue
+        current = _policy(found["AssumeRolePolicyDocument"])
+        revoked = _trust_without_sign_in(current, provider_arn)
+        if revoked is not None:
+            aws.call(
+                iam, "update_assume_role_policy", RoleName=role.name,
+                PolicyDocument=json.dumps(revoked),
+            )  # fmt: skip
+            changes.append(role.name)
+    if not changes:
+        return StepResult(
+            ReplicationStep.Status.OK,
+            f"{len(ctx.desired.roles)} roles trust {ctx.desired.saml_provider_name} no more",
+        )
+    return StepResult(
+        ReplicationStep.Status.CHANGED,
+        f"{ctx.desired.saml_provider_name} can no longer sign in to {', '.join(changes)}",
+    )

@@ -115,15 +115,42 @@ def tags(ctx: RunContext) -> StepResult:
 
 
 def organizational_unit(ctx: RunContext) -> StepResult:
-    """The account sits in its landing zone's OU."""
+    """The account sits in its landing zone's OU, or below it when the platform allows that."""
     org = ctx.organizations()
     parents = aws.call(org, "list_parents", ChildId=ctx.account_id)["Parents"]
     current = parents[0]["Id"] if parents else ""
     target = ctx.desired.target_ou
     if current == target:
         return StepResult(ReplicationStep.Status.OK, f"in {target}")
+    hierarchical = ctx.desired.allow_hierarchical_ou_assignment
+    if hierarchical and parents and _is_below(org, parents[0], target):
+        return StepResult(
+            ReplicationStep.Status.OK,
+            f"stays in {current}, an OU below {target} (hierarchical OU assignment)",
+        )
     aws.call(
         org, "move_account", AccountId=ctx.account_id, SourceParentId=current,
         DestinationParentId=target,
     )  # fmt: skip
     return StepResult(ReplicationStep.Status.CHANGED, f"moved from {current} to {target}")
+
+
+# OUs nest at most 5 levels below the root: a longer walk means the answers are wrong.
+MAX_OU_DEPTH = 5
+
+
+def _is_below(org, parent: dict, target: str) -> bool:
+    """Whether the OU `parent` (a ListParents entry) is `target` or inside it.
+
+    Walks up with ListParents, one call per level, and stops at the target or the root.
+    """
+    for _ in range(MAX_OU_DEPTH + 1):
+        if parent["Id"] == target:
+            return True
+        if parent["Type"] != "ORGANIZATIONAL_UNIT":  # the root: the target was not on the way
+            return False
+        parents = aws.call(org, "list_parents", ChildId=parent["Id"])["Parents"]
+        if not parents:
+            return False
+        parent = parents[0]
+    return False

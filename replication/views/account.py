@@ -1,7 +1,9 @@
-"""The page of one project account: its facts, its current run live, its run history, re-sync."""
+"""The page of one project account: its facts, its lifecycle (retirement forms in
+retirements.py), its current run live, its run history, re-sync."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -22,7 +24,9 @@ from accounts.signin import account_access, sign_in_links
 from replication import selectors, services
 from replication.desired import for_account
 from replication.models import ReplicationRun, ReplicationStep
-from replication.steps import STEP_NAMES
+from replication.steps import STEP_NAMES, step_names
+
+from .retirements import lifecycle_history, pending_retirement
 
 RUNS_PER_PAGE = 20
 TOTAL_STEPS = len(STEP_NAMES)
@@ -33,6 +37,10 @@ DONE = {
     ReplicationStep.Status.SKIPPED,
     ReplicationStep.Status.WARNING,
 }
+
+
+# The remark of the alias step that found another alias with enforceAccountAlias off.
+ALIAS_KEPT = re.compile(r"the account has alias (?P<kept>\S+); enforceAccountAlias is off")
 
 
 @dataclass
@@ -58,6 +66,27 @@ def _account_or_404(pk: int, **options) -> ProjectAccount:
     return found
 
 
+def _alias_kept(account: ProjectAccount, run: ReplicationRun | None, pinned: bool) -> str | None:
+    """The alias AWS keeps for the account when it differs from the wanted one because the
+    platform's enforceAccountAlias is off (adopted accounts), as the last alias step found it."""
+    # Only for an active account: one being retired or no longer managed keeps its alias anyway.
+    if account.platform.enforce_account_alias or not account.alias:
+        return None
+    if account.lifecycle != ProjectAccount.Lifecycle.ACTIVE or account.deleted_at:
+        return None
+    steps = [step for step in run.steps.all() if step.name == "alias"] if run and not pinned else []
+    # The shown run's steps are read already; a run that has not reached the step yet (or a
+    # retirement run, which has none) sends us to the last one recorded.
+    step = steps[-1] if steps else (
+        ReplicationStep.objects.filter(run__account=account, name="alias")
+        .order_by("-run__created_at", "-attempt").only("status", "remark").first()
+    )  # fmt: skip
+    if step is None or step.status != ReplicationStep.Status.WARNING:
+        return None
+    found = ALIAS_KEPT.search(step.remark)
+    return found["kept"] if found and found["kept"] != account.alias else None
+
+
 def _run_or_404(request, account: ProjectAccount) -> tuple[ReplicationRun | None, bool]:
     """The run `?run=<uuid>` names (pinned), else the current or last one; 404 for a bad id."""
     wanted = request.GET.get("run", "").strip()
@@ -79,7 +108,8 @@ def _live_context(
     """What _run_live.html shows: the run, its latest attempt's steps, progress, older attempts."""
     context = {
         "account": account, "run": run, "pinned": pinned, "history_row": history_row,
-        "total_steps": TOTAL_STEPS, "show_detail": sees_step_detail(request.user),
+        "total_steps": len(step_names(run.purpose)) if run else TOTAL_STEPS,
+        "show_detail": sees_step_detail(request.user),
     }  # fmt: skip
     if run is None:
         return context
@@ -109,7 +139,7 @@ def _live_context(
 @require_GET
 def project_account_detail(request, account: int):
     """One project account: what it is, its mapped roles, its current run live, its history."""
-    found = _account_or_404(account, with_role_mappings=True)
+    found = _account_or_404(account, with_role_mappings=True, with_retirement_flag=True)
     runs_page = Paginator(selectors.run_history(account=found), RUNS_PER_PAGE).get_page(
         request.GET.get("runs_page")
     )
@@ -132,6 +162,10 @@ def project_account_detail(request, account: int):
             # What an earlier access mode of the platform made here; meshaws never deletes it.
             "left_behind": list(found.left_behind.all()),
             "runs_page": runs_page,
+            "Lifecycle": ProjectAccount.Lifecycle,
+            "pending_retirement": pending_retirement(found),
+            "lifecycle_history": lifecycle_history(found),
+            "alias_kept": _alias_kept(found, run, pinned),
         },
     )
 
@@ -156,7 +190,8 @@ def project_account_resync(request, account: int):
     """Replicate the account again now (or join the run in progress)."""
     found = _account_or_404(account)
     if found.deleted_at is not None:
-        messages.error(request, "This account is deleted: it is not replicated any more.")
+        ended = "detached" if found.lifecycle == ProjectAccount.Lifecycle.DETACHED else "deleted"
+        messages.error(request, f"This account is {ended}: it is not replicated any more.")
         return redirect("project-account-detail", account=found.pk)
     run, created = services.request_replication(
         account=found, trigger=ReplicationRun.Trigger.RESYNC, actor=request.user

@@ -30,6 +30,10 @@ IAM Identity Center (sso-admin, identitystore) it enforces:
   the creation ends FAILED with EMAIL_ALREADY_EXISTS, as AWS's CreateAccountStatus says.
 - CreateAccountAlias: pattern and length from the model; an alias that another account holds
   → EntityAlreadyExists (409).
+- CloseAccount: State PENDING_CLOSURE for `closure_polls_pending` DescribeAccount reads, then
+  SUSPENDED (moto suspends at once); an account not open is AccountAlreadyClosedException, the
+  management account CANNOT_CLOSE_MANAGEMENT_ACCOUNT, closures beyond the rolling 30-day
+  quota CLOSE_ACCOUNT_QUOTA_EXCEEDED (`close_account_quota`; `closure`).
 - Identity Center: ids of AWS's shape, account assignments IN_PROGRESS for
   `assignment_polls_in_progress` status reads and then SUCCEEDED (or FAILED as
   `assignment_failures` says), listed only once created (`identity_center`); UpdateGroup,
@@ -47,9 +51,10 @@ assignment, and one instance per organization in one region (moto has one in eve
 region).
 
 `settings` holds the durations and the limit (defaults: 0 s, 0 s, 5; change them at run time
-in the emulator's process; a creation keeps the durations in force when it was requested), and
-the assignments' IN_PROGRESS reads and failures (defaults: 1, none; a request keeps the reads
-in force when it was made; the tests' `strictness` fixture changes them for one test).
+in the emulator's process; a creation keeps the durations in force when it was requested), the
+assignments' IN_PROGRESS reads and failures (defaults: 1, none; a request keeps the reads in
+force when it was made), and a closure's PENDING_CLOSURE reads and the closure quota
+(defaults: 1, AWS's); the tests' `strictness` fixture changes them for one test.
 `settle_accounts()` ends every creation and grace at once. moto's reset (`POST
 /moto-api/reset`) empties the emulator, and with it what this layer stamped on moto's objects,
 and brings `settings` back to the last `configure()`.
@@ -63,7 +68,7 @@ from moto.core.utils import get_service_model
 from moto.moto_api._internal.models import MotoAPIBackend
 from werkzeug.exceptions import HTTPException
 
-from . import accounts, identity_center, identity_store
+from . import accounts, closure, identity_center, identity_store
 from .accounts import settle_accounts
 from .parameters import skipped_patterns, validation_error, violations
 from .settings import Strictness, configure, lock, restore, settings
@@ -152,6 +157,7 @@ def install() -> None:
         if not _installed:
             _patch_dispatch()
             accounts.patch()
+            closure.patch()
             identity_center.patch()
             identity_store.patch()
             _patch_reset()

@@ -1,5 +1,5 @@
-"""The strict emulator's settings: how long creations and a new account's grace last, and how
-Identity Center's account assignments end."""
+"""The strict emulator's settings: how long creations and a new account's grace last, how
+Identity Center's account assignments end, and how accounts are closed."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 
 @dataclass
 class Strictness:
-    """How long a creation stays in flight, a new account's grace, the creations per org, and
-    how many status reads an account assignment stays IN_PROGRESS and which ones fail."""
+    """How long a creation stays in flight, a new account's grace, the creations per org, how
+    many status reads an account assignment stays IN_PROGRESS and which ones fail, how many
+    reads a closure stays PENDING_CLOSURE, and the closure quota."""
 
     access_grace_seconds: float = 0.0
     creation_seconds: float = 0.0
@@ -21,6 +22,10 @@ class Strictness:
     assignment_polls_in_progress: int = 1
     # PermissionSetArn -> FailureReason: its assignment requests (creations, deletions) fail.
     assignment_failures: dict[str, str] = field(default_factory=dict)
+    # AWS never closes at once: the DescribeAccount reads answering PENDING_CLOSURE first.
+    closure_polls_pending: int = 1
+    # Closures an organization may make in a rolling 30 days; None: AWS's rule (closure).
+    close_account_quota: int | None = None
 
 
 settings = Strictness()

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from accounts.models import Binding, ProjectAccount
 from accounts.services import binding_create, project_account_create
 from platforms.models import PlatformInstance
-from tests.helpers import DATA, SECRETS, api_for
+from tests.helpers import DATA, SECRETS, account_made_outside, api_for
 
 
 def test_it_answers_401_without_a_token(db):
@@ -81,22 +81,25 @@ def test_it_refuses_a_31_character_project_identifier(operator_api, acme):
     assert response.status_code == 400 and "30" in response.data["identifier"][0]
 
 
-def test_it_refuses_a_second_account_and_a_reused_id(operator_api, web, platform):
+@pytest.mark.sandbox
+def test_it_refuses_a_second_account_and_a_reused_id(
+    operator_api, web, sandbox_state, sandbox_platform
+):
+    # Adopting checks the account in the platform's organization: one made there outside.
+    taken = account_made_outside(sandbox_state.endpoint_url, "taken@example.com", "taken")
     first = operator_api.post(
         "/api/v1/accounts/",
-        {"project": "acme.web", "platform": "aws-prod.eu", "aws_account_id": "111122223333"},
+        {"project": "acme.web", "platform": "aws.local", "aws_account_id": taken},
     )
-    assert first.status_code == 201 and first.data["aws_account_id"] == "111122223333"
-    again = operator_api.post(
-        "/api/v1/accounts/", {"project": "acme.web", "platform": "aws-prod.eu"}
-    )
+    assert first.status_code == 201 and first.data["aws_account_id"] == taken
+    again = operator_api.post("/api/v1/accounts/", {"project": "acme.web", "platform": "aws.local"})
     assert again.status_code == 400 and "already has an account" in again.data["platform"][0]
     operator_api.post("/api/v1/projects/", {"customer": "acme", "identifier": "other"})
     reused = operator_api.post(
         "/api/v1/accounts/",
-        {"project": "acme.other", "platform": "aws-prod.eu", "aws_account_id": "111122223333"},
+        {"project": "acme.other", "platform": "aws.local", "aws_account_id": taken},
     )
-    assert reused.status_code == 400 and "was used by" in reused.data["aws_account_id"][0]
+    assert reused.status_code == 400 and "is managed by" in reused.data["aws_account_id"][0]
 
 
 def test_it_names_unknown_references(operator_api, db):

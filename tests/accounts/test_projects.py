@@ -175,7 +175,7 @@ def test_it_adopts_an_aws_account_once(acme, web, platform):
         aws_account_id="111122223333",
         actor=None,
     )
-    assert "111122223333 was used by project account acme.web" in errors["aws_account_id"][0]
+    assert "111122223333 is managed by project account acme.web" in errors["aws_account_id"][0]
     assert (
         "12 digits"
         in field_errors(
@@ -202,7 +202,8 @@ def test_it_refuses_an_adopted_id_of_a_deleted_account(acme, web, platform):
         aws_account_id="111122223333",
         actor=None,
     )
-    assert "a deleted project account" in errors["aws_account_id"][0]
+    assert "the deleted project account" in errors["aws_account_id"][0]
+    assert "must release the id" in errors["aws_account_id"][0]
 
 
 def test_it_refuses_unknown_or_disabled_landing_zones(web, platform):

@@ -46,12 +46,21 @@ def test_it_reads_the_same_record_from_dhall(page_record):
 
 def test_it_round_trips_the_complete_example(example_record):
     exported = parse_record(example_record).as_dict()
-    # The shared example predates consoleSignInUrlTemplate, webIdentity and identityCenter:
-    # export adds them, last, as null.
-    added = ["consoleSignInUrlTemplate", "webIdentity", "identityCenter"]
+    # The shared example predates consoleSignInUrlTemplate, webIdentity, identityCenter and
+    # the lifecycle keys: export adds them, last, with their defaults.
+    added = {
+        "consoleSignInUrlTemplate": None, "webIdentity": None, "identityCenter": None,
+        "allowHierarchicalOrganizationalUnitAssignment": False,
+    }  # fmt: skip
     assert list(exported) == [*example_record, *added]
-    assert [exported[key] for key in added] == [None, None, None]
-    for key in set(example_record) - {"meshfedServiceUser", "privilegedExternalId"}:
+    assert {key: exported[key] for key in added} == added
+    zone_added = {
+        "retiredOrganizationalUnit": None, "closeAccountOnDeletion": False,
+        "automateDeletionApproval": False,
+    }  # fmt: skip
+    assert exported["landingZones"] == [{**zone, **zone_added} for zone in example_record[
+        "landingZones"]]  # fmt: skip
+    for key in set(example_record) - {"meshfedServiceUser", "privilegedExternalId", "landingZones"}:
         assert exported[key] == example_record[key], key
     assert "fingerprint" in exported["privilegedExternalId"]
 

@@ -38,11 +38,27 @@ def _permission_sets(*ids: str) -> dict:
     }
 
 
+# meshaws' lifecycle keys, which the shared example predates: a landing zone's retirement
+# settings, and the platform's hierarchical OU assignment.
+RETIREMENT = {
+    "retiredOrganizationalUnit": "ou-ab12-0e1d2c3b",
+    "closeAccountOnDeletion": True,
+    "automateDeletionApproval": True,
+}
+NO_RETIREMENT = {
+    "retiredOrganizationalUnit": None,
+    "closeAccountOnDeletion": False,
+    "automateDeletionApproval": False,
+}
+
+
 def test_it_declares_every_key_of_the_shared_example():
     example = json.loads(EXAMPLE_FILE.read_text())
     assert list(config_io.RECORD_KEYS)[: len(example)] == list(example)
-    zone_keys = set().union(*(zone.keys() for zone in example["landingZones"]))
-    assert set(config_io.LANDING_ZONE_KEYS) == zone_keys
+    assert list(config_io.RECORD_KEYS)[-1] == "allowHierarchicalOrganizationalUnitAssignment"
+    zone_keys = list(example["landingZones"][0])
+    assert all(list(zone) == zone_keys for zone in example["landingZones"])
+    assert list(config_io.LANDING_ZONE_KEYS) == [*zone_keys, *RETIREMENT]
 
 
 def test_the_keys_affecting_every_account_are_the_settings_every_run_applies():
@@ -52,6 +68,7 @@ def test_the_keys_affecting_every_account_are_the_settings_every_run_applies():
         "automationAccountExternalId", "waitForExternalAvm", "externalProvisioning",
         "accountAccessRole", "privilegedExternalId", "enforceAccountAlias", "tagPrefix",
         "identityProvider", "endpointUrl", "webIdentity", "identityCenter",
+        "allowHierarchicalOrganizationalUnitAssignment",
     )  # fmt: skip
 
 
@@ -66,8 +83,14 @@ def test_the_api_schema_describes_every_key_of_the_config():
 
 
 def _variant(example_record: dict, variant: str) -> dict:
-    """The complete example, and the same with the alternatives it does not use."""
+    """The complete example (with the lifecycle keys set), and the same with the
+    alternatives it does not use."""
     example_record["consoleSignInUrlTemplate"] = "https://{alias}.signin.aws.amazon.com/console"
+    example_record["allowHierarchicalOrganizationalUnitAssignment"] = True
+    first, *others = example_record["landingZones"]
+    example_record["landingZones"] = [{**first, **RETIREMENT}] + [
+        {**zone, **NO_RETIREMENT} for zone in others
+    ]
     if variant == "web identity":
         example_record["meshfedServiceUser"] = None
         example_record["webIdentity"] = WEB_IDENTITY

@@ -25,7 +25,8 @@ def _access(client, persona, account):
     response = client.get(f"/accounts/{account.pk}/")
     assert response.status_code == 200
     page = response.content.decode()
-    return page[page.index('data-testid="access-section"') : page.index("</section>")]
+    start = page.index('data-testid="access-section"')
+    return page[start : page.index("</section>", start)]
 
 
 @pytest.fixture

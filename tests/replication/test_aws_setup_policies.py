@@ -60,6 +60,17 @@ STEP_ROLES = {
     "groups": "identity-center",
     "memberships": "identity-center",
     "assignments": "identity-center",
+    # A retirement's own steps (its account step is the one above).
+    "untag": "management-role",
+    "retire-ou": "management-role",
+    "close": "management-role",
+}
+# revoke-access acts by mode: into the member account (SAML) or in Identity Center.
+REVOKE_ROLES = {
+    "sts": "management-role",
+    "iam": "member-access-role",
+    "sso-admin": "identity-center",
+    "identitystore": "identity-center",
 }
 CHECK_ROLES = {
     "sts": "service-user",
@@ -83,6 +94,7 @@ CALLS_IN_THE_STEPS = {
         "organizations:UntagResource",
         "organizations:ListParents",
         "organizations:MoveAccount",
+        "organizations:CloseAccount",
         "sts:AssumeRole",
     ),
     "member-access-role": (
@@ -120,6 +132,7 @@ CALLS_IN_THE_STEPS = {
         "identitystore:ListGroupMemberships",
         "identitystore:CreateGroupMembership",
         "identitystore:DeleteGroupMembership",
+        "identitystore:DeleteGroup",
         "sso:ListAccountAssignments",
         "sso:CreateAccountAssignment",
         "sso:DeleteAccountAssignment",
@@ -139,6 +152,8 @@ def role_of(step: str, service: str) -> str:
     """The guide's policy of the role whose credentials make `step`'s calls to `service`."""
     if step == "bootstrap-stack" and service == "sts":
         return "service-user"
+    if step == "revoke-access":
+        return REVOKE_ROLES[service]
     return STEP_ROLES[step]
 
 

@@ -2,16 +2,16 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-import aws
-from platforms.secrets import SecretUnreadable
 from platforms.selectors import platform_by_full_identifier
-from replication.discovery import discovery_run
+from replication.models import DiscoveryScan
+from replication.scans import ScanInProgress, scan_now
 
 
 class Command(BaseCommand):
     help = (
         "List every account of the platform's organization and record those no project "
-        "account manages (the platform's Unmanaged accounts page)."
+        "account manages (the platform's Unmanaged accounts page). Runs here, not in a worker; "
+        "recorded as a scan like the page's."
     )
 
     def add_arguments(self, parser):
@@ -22,11 +22,11 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"no platform {platform!r} (give it as PLATFORM.LOCATION)")
         try:
-            result = discovery_run(platform=found, actor=None)
-        except aws.AwsError as error:
-            raise CommandError(f"discovery failed: {error}") from None
-        except SecretUnreadable:
-            raise CommandError("the platform's stored secrets cannot be decrypted") from None
+            scan, result = scan_now(platform=found, actor=None)
+        except ScanInProgress as busy:
+            raise CommandError(f"{found.full_identifier}: {busy}; wait for it to end") from None
+        if scan.status != DiscoveryScan.Status.SUCCEEDED or result is None:
+            raise CommandError(f"discovery failed: {scan.error}")
         self.stdout.write(
             f"{found.full_identifier}: {result.accounts} account(s) in the organization, "
             f"{result.unmanaged} unmanaged ({result.new} new, {result.gone} no longer listed)"

@@ -7,7 +7,8 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from sandbox import setup
+from replication.scans import ScanInProgress, scan_now
+from sandbox import setup, unmanaged
 
 
 class Command(BaseCommand):
@@ -43,6 +44,7 @@ class Command(BaseCommand):
                 region=settings.MESHAWS_SANDBOX_REGION,
                 state_file=settings.MESHAWS_SANDBOX_STATE_FILE,
             )
+            legacy = unmanaged.ensure_unmanaged_accounts(state)
             platforms = [setup.configure_platform(state), setup.configure_sso_platform(state)]
             # After the bootstrap, which needs its accounts at once.
             emulator.make_emulator_realistic()
@@ -53,6 +55,7 @@ class Command(BaseCommand):
                     f"Platform {applied.platform.full_identifier} points at it ({outcome})"
                 )
             self.stdout.write(json.dumps(state.public_summary(), indent=2))
+            self._discover(platforms[0].platform, legacy)
             self.stdout.write(
                 f"The service user's keys and the privileged external id are in "
                 f"{settings.MESHAWS_SANDBOX_STATE_FILE} (readable by you only)."
@@ -60,3 +63,17 @@ class Command(BaseCommand):
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
         finally:
             server.stop()
+
+    def _discover(self, platform, legacy: dict[str, str]) -> None:
+        """Scan sandbox.local once, so that its legacy accounts wait on the Unmanaged accounts
+        page, ready to adopt."""
+        accounts = ", ".join(f"{name} ({account_id})" for name, account_id in legacy.items())
+        try:
+            scan, _ = scan_now(platform=platform, actor=None)
+        except ScanInProgress:
+            scan = None
+        outcome = f"; the scan {scan.status}" if scan else ""
+        self.stdout.write(
+            f"Accounts outside meshaws, to adopt from {platform.full_identifier}'s Unmanaged "
+            f"accounts page: {accounts}{outcome}"
+        )

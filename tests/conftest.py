@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.replication",
     "tests.fixtures.identity_center",
+    "tests.fixtures.lifecycle",
     "tests.fixtures.browser",
 ]
 

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 import aws
 from accounts.models import Binding, Customer, Project, ProjectAccount, ProjectRole
-from accounts.services import api_token_create
+from accounts.services import api_token_create, deletion_approve, deletion_request
 from audit.models import AuditEvent
 from platforms.config_io import parse_record, record_of
 from platforms.models import LandingZone, Location, PlatformInstance, RoleMapping
@@ -698,3 +698,10 @@ def closed_account(state, name: str) -> tuple[str, str]:
         if found != "PENDING_CLOSURE":
             return account_id, found
     raise AssertionError("the account stayed PENDING_CLOSURE")
+
+
+def retire(account, requester, approver):
+    """Request and approve the account's retirement; the account's run in progress."""
+    deletion_request(account=account, comment="the project is over", actor=requester)
+    deletion_approve(account=account, comment="agreed", actor=approver)
+    return account.runs.get(status__in=ReplicationRun.ACTIVE)

@@ -6,39 +6,25 @@ from django.core.exceptions import ValidationError
 
 import aws
 from accounts.models import AccountRetirement, ProjectAccount
-from accounts.roles import OPERATOR
 from accounts.services import (
     account_detach,
     account_id_release,
     deletion_approve,
     deletion_decline,
     deletion_request,
-    project_account_create,
     retirement_complete,
-    staff_user_create,
 )
 from audit.models import AuditEvent
 from platforms.models import LandingZone
 from replication.models import ReplicationRun
-from tests.helpers import PASSWORD
 
 Lifecycle, Decision = ProjectAccount.Lifecycle, AccountRetirement.Decision
 
 
 @pytest.fixture
-def erin(db):
-    """A second operator, for four eyes."""
-    return staff_user_create(username="erin", role=OPERATOR, password=PASSWORD, actor=None)[0]
-
-
-@pytest.fixture
-def account(web, platform):
+def account(account_in_aws):
     """acme.web on aws-prod.eu, created in AWS (its first run over)."""
-    account = project_account_create(project=web, platform=platform, actor=None)
-    account.runs.update(status=ReplicationRun.Status.SUCCEEDED)
-    ProjectAccount.objects.filter(pk=account.pk).update(aws_account_id="111122223333")
-    account.refresh_from_db()
-    return account
+    return account_in_aws
 
 
 def _errors(call, **kwargs) -> dict[str, list[str]]:
@@ -86,9 +72,9 @@ def test_a_comment_of_255_characters_is_taken_trimmed(account, alice):
 @pytest.mark.parametrize(
     "service", [deletion_approve, deletion_decline, account_detach, account_id_release]
 )
-def test_every_transition_needs_a_comment(account, alice, erin, service):
+def test_every_transition_needs_a_comment(account, alice, olga, service):
     deletion_request(account=account, comment="project closed", actor=alice)
-    assert "comment" in _errors(service, account=account, comment=" ", actor=erin)
+    assert "comment" in _errors(service, account=account, comment=" ", actor=olga)
     assert _lifecycle(account) == Lifecycle.DELETION_REQUESTED
 
 
@@ -121,22 +107,22 @@ def test_the_requester_cannot_approve_their_own_request(account, alice):
     assert not _events(account, "deletion_approve") and account.runs.count() == 1
 
 
-def test_another_operator_approves_and_a_run_retires_the_account(account, alice, erin):
+def test_another_operator_approves_and_a_run_retires_the_account(account, alice, olga):
     deletion_request(account=account, comment="project closed", actor=alice)
-    retirement = deletion_approve(account=account, comment="checked with the owner", actor=erin)
+    retirement = deletion_approve(account=account, comment="checked with the owner", actor=olga)
     assert _lifecycle(account) == Lifecycle.RETIRING
     assert (retirement.decision, retirement.decided_by, retirement.decision_comment) == (
-        Decision.APPROVED, erin, "checked with the owner",
+        Decision.APPROVED, olga, "checked with the owner",
     )  # fmt: skip
     run = account.runs.get(trigger=ReplicationRun.Trigger.DELETION_APPROVED)
-    assert run.requested_by == erin and run.status == ReplicationRun.Status.PENDING
+    assert run.requested_by == olga and run.status == ReplicationRun.Status.PENDING
 
 
-def test_a_decline_returns_the_account_to_its_previous_lifecycle(account, alice, erin):
+def test_a_decline_returns_the_account_to_its_previous_lifecycle(account, alice, olga):
     deletion_request(account=account, comment="project closed", actor=alice)
-    retirement = deletion_decline(account=account, comment="still in use", actor=erin)
+    retirement = deletion_decline(account=account, comment="still in use", actor=olga)
     assert _lifecycle(account) == Lifecycle.ACTIVE
-    assert (retirement.decision, retirement.decided_by) == (Decision.DECLINED, erin)
+    assert (retirement.decision, retirement.decided_by) == (Decision.DECLINED, olga)
     assert account.runs.count() == 1
     # A new request may follow.
     deletion_request(account=account, comment="now it is closed", actor=alice)
@@ -144,8 +130,8 @@ def test_a_decline_returns_the_account_to_its_previous_lifecycle(account, alice,
 
 
 @pytest.mark.parametrize("service", [deletion_approve, deletion_decline])
-def test_nothing_to_decide_without_a_pending_request(account, erin, service):
-    errors = _errors(service, account=account, comment="why not", actor=erin)
+def test_nothing_to_decide_without_a_pending_request(account, olga, service):
+    errors = _errors(service, account=account, comment="why not", actor=olga)
     assert "no retirement request waiting" in errors["account"][0]
     assert _lifecycle(account) == Lifecycle.ACTIVE
 
@@ -161,9 +147,9 @@ def test_a_landing_zone_with_automated_approval_approves_at_once(account, alice)
     assert run.purpose == ReplicationRun.Purpose.RETIRE
 
 
-def test_the_end_of_the_run_makes_the_account_deleted(account, alice, erin):
+def test_the_end_of_the_run_makes_the_account_deleted(account, alice, olga):
     deletion_request(account=account, comment="project closed", actor=alice)
-    deletion_approve(account=account, comment="ok", actor=erin)
+    deletion_approve(account=account, comment="ok", actor=olga)
     retirement_complete(account=account)
     account.refresh_from_db()
     assert account.lifecycle == Lifecycle.DELETED and account.deleted_at is not None
@@ -197,30 +183,30 @@ def test_detach_stops_managing_without_any_aws_call(
     assert queued == [] and account.runs.count() == 1
 
 
-def test_detach_declines_a_pending_request(account, alice, erin):
+def test_detach_declines_a_pending_request(account, alice, olga):
     deletion_request(account=account, comment="project closed", actor=alice)
-    account_detach(account=account, comment="the owner keeps it", actor=erin)
+    account_detach(account=account, comment="the owner keeps it", actor=olga)
     retirement = AccountRetirement.objects.get()
-    assert retirement.decision == Decision.DECLINED and retirement.decided_by == erin
+    assert retirement.decision == Decision.DECLINED and retirement.decided_by == olga
     assert "detached instead" in retirement.decision_comment
     assert _lifecycle(account) == Lifecycle.DETACHED
 
 
-def test_a_retiring_or_ended_account_is_not_detached(account, alice, erin):
+def test_a_retiring_or_ended_account_is_not_detached(account, alice, olga):
     deletion_request(account=account, comment="project closed", actor=alice)
-    deletion_approve(account=account, comment="ok", actor=erin)
-    errors = _errors(account_detach, account=account, comment="no", actor=erin)
+    deletion_approve(account=account, comment="ok", actor=olga)
+    errors = _errors(account_detach, account=account, comment="no", actor=olga)
     assert "retiring" in errors["account"][0]
     retirement_complete(account=account)
-    errors = _errors(account_detach, account=account, comment="no", actor=erin)
+    errors = _errors(account_detach, account=account, comment="no", actor=olga)
     assert "deleted" in errors["account"][0]
 
 
-def test_release_is_only_for_a_deleted_account(account, alice, erin):
+def test_release_is_only_for_a_deleted_account(account, alice, olga):
     errors = _errors(account_id_release, account=account, comment="free it", actor=alice)
     assert "only a deleted" in errors["account"][0]
     deletion_request(account=account, comment="project closed", actor=alice)
-    deletion_approve(account=account, comment="ok", actor=erin)
+    deletion_approve(account=account, comment="ok", actor=olga)
     assert "account" in _errors(account_id_release, account=account, comment="free it", actor=alice)
     retirement_complete(account=account)
     account_id_release(account=account, comment="the id goes to the new team", actor=alice)
@@ -242,20 +228,20 @@ def test_a_detached_account_has_its_id_released_already(account, alice):
 VERBS = ("deletion_request", "deletion_approve", "deletion_decline", "retire", "detach", "release")
 
 
-def _retired(account, alice, erin):
+def _retired(account, alice, olga):
     deletion_request(account=account, comment="project closed", actor=alice)
-    deletion_approve(account=account, comment="checked", actor=erin)
+    deletion_approve(account=account, comment="checked", actor=olga)
     retirement_complete(account=account)
     account_id_release(account=account, comment="id for reuse", actor=alice)
 
 
-def _declined(account, alice, erin):
+def _declined(account, alice, olga):
     deletion_request(account=account, comment="project closed", actor=alice)
-    deletion_decline(account=account, comment="still needed", actor=erin)
+    deletion_decline(account=account, comment="still needed", actor=olga)
 
 
-def _detached(account, alice, erin):
-    account_detach(account=account, comment="handed over", actor=erin)
+def _detached(account, alice, olga):
+    account_detach(account=account, comment="handed over", actor=olga)
 
 
 @pytest.mark.parametrize(
@@ -263,19 +249,19 @@ def _detached(account, alice, erin):
     [
         (_retired, [
             ("deletion_request", "alice", "project closed", "active", "deletion_requested"),
-            ("deletion_approve", "erin", "checked", "deletion_requested", "retiring"),
+            ("deletion_approve", "olga", "checked", "deletion_requested", "retiring"),
             ("retire", "system", "retired", "retiring", "deleted"),
             ("release", "alice", "id for reuse", "deleted", "deleted"),
         ]),
         (_declined, [
             ("deletion_request", "alice", "project closed", "active", "deletion_requested"),
-            ("deletion_decline", "erin", "still needed", "deletion_requested", "active"),
+            ("deletion_decline", "olga", "still needed", "deletion_requested", "active"),
         ]),
-        (_detached, [("detach", "erin", "handed over", "active", "detached")]),
+        (_detached, [("detach", "olga", "handed over", "active", "detached")]),
     ],
 )  # fmt: skip
-def test_every_transition_is_audited_with_actor_and_comment(account, alice, erin, story, expected):
-    story(account, alice, erin)
+def test_every_transition_is_audited_with_actor_and_comment(account, alice, olga, story, expected):
+    story(account, alice, olga)
     events = AuditEvent.objects.filter(
         object_type="project_account", object_id=str(account.pk),
         action__in=[f"project_account.{verb}" for verb in VERBS],
@@ -295,10 +281,10 @@ def test_an_automatic_approval_is_audited_as_the_systems(account, alice):
     assert "automateDeletionApproval" in approval.remark
 
 
-def test_a_deleted_requester_leaves_the_request_readable(account, alice, erin):
+def test_a_deleted_requester_leaves_the_request_readable(account, alice, olga):
     deletion_request(account=account, comment="project closed", actor=alice)
     get_user_model().objects.filter(pk=alice.pk).delete()
     retirement = AccountRetirement.objects.get()
     assert retirement.requested_by is None
-    deletion_approve(account=account, comment="ok", actor=erin)
+    deletion_approve(account=account, comment="ok", actor=olga)
     assert _lifecycle(account) == Lifecycle.RETIRING

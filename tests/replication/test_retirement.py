@@ -8,8 +8,7 @@ import pytest
 from django.utils import timezone
 
 import aws
-from accounts.roles import OPERATOR
-from accounts.services import deletion_approve, deletion_request, staff_user_create
+from accounts.services import deletion_request
 from audit.models import AuditEvent
 from platforms.models import LandingZone
 from replication import engine
@@ -18,40 +17,18 @@ from replication.steps import RETIREMENT_STEP_NAMES
 from replication.steps.member import RETIRED_TRUST_SID
 from replication.steps.retirement import CLOSE_QUOTA_RETRY, CLOSE_QUOTA_USED_UP
 from tests.helpers import (
-    PASSWORD,
     Scheduler,
     assignments,
     calls,
     groups,
     member,
     organization_view,
-    retired_ou,
+    retire,
     run_to_end,
     step,
 )
 
 pytestmark = pytest.mark.sandbox
-
-
-@pytest.fixture
-def olga(db):
-    """A second operator: the one who approves alice's requests."""
-    return staff_user_create(username="olga", role=OPERATOR, password=PASSWORD, actor=None)[0]
-
-
-@pytest.fixture
-def retiring_zones(sandbox_state, sandbox_platform):
-    """Every landing zone moves retired accounts to a new OU `retired` and closes them."""
-    ou = retired_ou(sandbox_state)
-    LandingZone.objects.update(retired_organizational_unit=ou, close_account_on_deletion=True)
-    return ou
-
-
-def retire(account, requester, approver) -> ReplicationRun:
-    """Request and approve the account's retirement; the run that retires it."""
-    deletion_request(account=account, comment="the project is over", actor=requester)
-    deletion_approve(account=account, comment="agreed", actor=approver)
-    return account.runs.get(status__in=ReplicationRun.ACTIVE)
 
 
 def ready(enable_account):

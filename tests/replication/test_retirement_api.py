@@ -11,36 +11,24 @@ from accounts.permissions import (
     REQUEST_DELETION,
     VIEW_RETIREMENTS,
 )
-from accounts.roles import OPERATOR
 from accounts.services import (
     deletion_approve,
     deletion_request,
     project_account_create,
     project_create,
     retirement_complete,
-    staff_user_create,
 )
 from replication.models import ReplicationRun
-from tests.helpers import PASSWORD, api_for
+from tests.helpers import api_for
 
 Lifecycle = ProjectAccount.Lifecycle
 PERSONAS = ("alice", "bob", "charlie", "dave")
 
 
 @pytest.fixture
-def erin(db):
-    """A second operator, for four eyes."""
-    return staff_user_create(username="erin", role=OPERATOR, password=PASSWORD, actor=None)[0]
-
-
-@pytest.fixture
-def account(web, platform):
+def account(account_in_aws):
     """acme.web on aws-prod.eu, created in AWS (its first run over)."""
-    account = project_account_create(project=web, platform=platform, actor=None)
-    account.runs.update(status=ReplicationRun.Status.SUCCEEDED)
-    ProjectAccount.objects.filter(pk=account.pk).update(aws_account_id="111122223333")
-    account.refresh_from_db()
-    return account
+    return account_in_aws
 
 
 def _url(account, action=""):
@@ -123,9 +111,9 @@ BAD_BODIES = {
 
 @pytest.mark.parametrize("case", list(BAD_BODIES))
 @pytest.mark.parametrize("action", WRITES)
-def test_a_bad_comment_is_a_400_naming_comment(operator_api, account, alice, erin, case, action):
+def test_a_bad_comment_is_a_400_naming_comment(operator_api, account, alice, olga, case, action):
     if action.startswith("deletion/") and action != "deletion/":
-        deletion_request(account=account, comment="project closed", actor=erin)
+        deletion_request(account=account, comment="project closed", actor=olga)
     body, problem = BAD_BODIES[case]
     response = operator_api.post(_url(account, action), body, format="json")
     assert response.status_code == 400 and list(response.data) == ["comment"], response.data
@@ -142,9 +130,9 @@ def test_the_requester_cannot_approve_their_own_request(operator_api, account):
     assert _lifecycle(account) == Lifecycle.DELETION_REQUESTED
 
 
-def test_a_second_operator_approves_and_a_run_retires_it(operator_api, account, erin):
+def test_a_second_operator_approves_and_a_run_retires_it(operator_api, account, olga):
     operator_api.post(_url(account, "deletion/"), {"comment": "project closed"}, format="json")
-    response = api_for(erin).post(
+    response = api_for(olga).post(
         _url(account, "deletion/approve/"), {"comment": "checked"}, format="json"
     )
     assert response.status_code == 202, response.data
@@ -152,23 +140,23 @@ def test_a_second_operator_approves_and_a_run_retires_it(operator_api, account, 
     assert (body["lifecycle"], body["decision"], body["decided_by"]) == (
         "retiring",
         "approved",
-        "erin",
+        "olga",
     )
     run = account.runs.get(trigger=ReplicationRun.Trigger.DELETION_APPROVED)
     assert body["run"].endswith(f"/api/v1/runs/{run.pk}/")
     assert operator_api.get(body["run"]).data["trigger"] == "deletion_approved"
 
 
-def test_a_decline_restores_the_account(operator_api, account, erin):
+def test_a_decline_restores_the_account(operator_api, account, olga):
     operator_api.post(_url(account, "deletion/"), {"comment": "project closed"}, format="json")
-    response = api_for(erin).post(
+    response = api_for(olga).post(
         _url(account, "deletion/decline/"), {"comment": "in use"}, format="json"
     )
     assert response.status_code == 200 and response.data["lifecycle"] == "active"
     detail = operator_api.get(_url(account)).data
     assert detail["lifecycle"] == "active"
     assert detail["retirement"]["decision"] == "declined"
-    assert detail["retirement"]["decided_by"] == "erin"
+    assert detail["retirement"]["decided_by"] == "olga"
     assert detail["retirement"]["decision_comment"] == "in use"
 
 
@@ -195,13 +183,13 @@ def test_an_unknown_account_is_a_404(operator_api, account):
 # The account shows its lifecycle and latest retirement.
 
 
-def test_the_account_shows_its_lifecycle_and_pending_retirement(operator_api, account, erin):
+def test_the_account_shows_its_lifecycle_and_pending_retirement(operator_api, account, olga):
     assert operator_api.get(_url(account)).data["retirement"] is None
-    deletion_request(account=account, comment="project closed", actor=erin)
+    deletion_request(account=account, comment="project closed", actor=olga)
     listed = operator_api.get("/api/v1/accounts/").data["results"][0]
     assert listed["lifecycle"] == "deletion_requested"
     assert {key: listed["retirement"][key] for key in ("requested_by", "comment", "decision")} == {
-        "requested_by": "erin", "comment": "project closed", "decision": "pending",
+        "requested_by": "olga", "comment": "project closed", "decision": "pending",
     }  # fmt: skip
     # Read-only: the account has no PATCH.
     assert operator_api.patch(_url(account), {"lifecycle": "deleted"}).status_code == 405
@@ -225,8 +213,8 @@ def test_detach_answers_the_account_no_longer_managed(operator_api, account):
     assert again.status_code == 400 and "account" in again.data
 
 
-def test_release_frees_the_id_of_a_deleted_account(operator_api, account, alice, erin):
-    deletion_request(account=account, comment="project closed", actor=erin)
+def test_release_frees_the_id_of_a_deleted_account(operator_api, account, alice, olga):
+    deletion_request(account=account, comment="project closed", actor=olga)
     deletion_approve(account=account, comment="ok", actor=alice)
     early = operator_api.post(_url(account, "release/"), {"comment": "free it"}, format="json")
     assert early.status_code == 400 and "account" in early.data
@@ -241,13 +229,13 @@ def test_release_frees_the_id_of_a_deleted_account(operator_api, account, alice,
 
 
 @pytest.fixture
-def queue(account, alice, erin, platform, acme):
-    """acme.web's request pending (by alice), acme.shop's approved (erin asked, alice approved)."""
+def queue(account, alice, olga, platform, acme):
+    """acme.web's request pending (by alice), acme.shop's approved (olga asked, alice approved)."""
     shop = project_create(customer=acme, identifier="shop", actor=None)
     other = project_account_create(project=shop, platform=platform, actor=None)
     other.runs.update(status=ReplicationRun.Status.SUCCEEDED)
     deletion_request(account=account, comment="web closed", actor=alice)
-    deletion_request(account=other, comment="shop closed", actor=erin)
+    deletion_request(account=other, comment="shop closed", actor=olga)
     deletion_approve(account=other, comment="ok", actor=alice)
     return {"web": account, "shop": other}
 
@@ -264,7 +252,7 @@ def test_the_queue_filters_by_decision_platform_project_and_requester(operator_a
     assert _listed(operator_api, "?decision=approved") == ["acme.shop"]
     assert _listed(operator_api, "?decision=declined") == []
     assert _listed(operator_api, "?platform=aws-prod.eu&project=acme.web") == ["acme.web"]
-    assert _listed(operator_api, "?requested_by=erin") == ["acme.shop"]
+    assert _listed(operator_api, "?requested_by=olga") == ["acme.shop"]
 
 
 def test_an_approved_row_links_its_run(operator_api, queue):

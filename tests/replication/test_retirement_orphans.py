@@ -8,55 +8,28 @@ from django.utils import timezone
 
 import aws
 from accounts import signals
-from accounts.roles import OPERATOR
 from accounts.services import (
     account_detach,
-    deletion_approve,
-    deletion_request,
     project_create,
-    staff_user_create,
 )
-from platforms.models import LandingZone
 from replication import cron, engine
 from replication.models import ReplicationRun
 from replication.runs import GIVING_WAY
 from replication.services import request_replication, resync_batch_create
 from sandbox import strict_emulator
 from tests.helpers import (
-    PASSWORD,
     Crash,
     Scheduler,
     calls,
     crash_after_call,
     management,
     organization_view,
-    retired_ou,
+    retire,
     run_to_end,
     step,
 )
 
 pytestmark = pytest.mark.sandbox
-
-
-@pytest.fixture
-def olga(db):
-    """A second operator: the one who approves alice's requests."""
-    return staff_user_create(username="olga", role=OPERATOR, password=PASSWORD, actor=None)[0]
-
-
-@pytest.fixture
-def retiring_zones(sandbox_state, sandbox_platform):
-    """Every landing zone moves retired accounts to a new OU `retired` and closes them."""
-    ou = retired_ou(sandbox_state)
-    LandingZone.objects.update(retired_organizational_unit=ou, close_account_on_deletion=True)
-    return ou
-
-
-def retire(account, requester, approver) -> ReplicationRun:
-    """Request and approve the account's retirement; the account's run in progress."""
-    deletion_request(account=account, comment="the project is over", actor=requester)
-    deletion_approve(account=account, comment="agreed", actor=approver)
-    return account.runs.get(status__in=ReplicationRun.ACTIVE)
 
 
 def made_for(url, account) -> list[dict]:

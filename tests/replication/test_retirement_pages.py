@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AccountRetirement, ProjectAccount
-from accounts.roles import OPERATOR
 from accounts.services import (
     deletion_approve,
     deletion_decline,
@@ -17,30 +16,18 @@ from accounts.services import (
     project_account_create,
     project_create,
     retirement_complete,
-    staff_user_create,
 )
 from platforms.models import PlatformInstance
 from replication.models import ReplicationRun, ReplicationStep
-from tests.helpers import PASSWORD
 
 Lifecycle = ProjectAccount.Lifecycle
 PERSONAS = ("alice", "bob", "charlie", "dave")
 
 
 @pytest.fixture
-def erin(db):
-    """A second operator, for four eyes."""
-    return staff_user_create(username="erin", role=OPERATOR, password=PASSWORD, actor=None)[0]
-
-
-@pytest.fixture
-def account(web, platform):
+def account(account_in_aws):
     """acme.web on aws-prod.eu, created in AWS (its first run over)."""
-    account = project_account_create(project=web, platform=platform, actor=None)
-    account.runs.update(status=ReplicationRun.Status.SUCCEEDED)
-    ProjectAccount.objects.filter(pk=account.pk).update(aws_account_id="111122223333")
-    account.refresh_from_db()
-    return account
+    return account_in_aws
 
 
 def _page(client, user, account) -> str:
@@ -70,8 +57,8 @@ WRITES = ("retire/", "retirement/approve/", "retirement/decline/", "detach/", "r
 
 @pytest.mark.parametrize("action", WRITES)
 @pytest.mark.parametrize("persona", ["bob", "charlie", "dave"])
-def test_only_operators_post_the_forms(client, request, account, erin, persona, action):
-    deletion_request(account=account, comment="project closed", actor=erin)
+def test_only_operators_post_the_forms(client, request, account, olga, persona, action):
+    deletion_request(account=account, comment="project closed", actor=olga)
     client.force_login(request.getfixturevalue(persona))
     response = client.post(f"/accounts/{account.pk}/{action}", {"comment": "why", "confirm": "yes"})
     assert response.status_code == 403
@@ -109,17 +96,17 @@ def test_an_operator_may_retire_or_detach_an_active_account(client, alice, accou
 
 
 @pytest.mark.parametrize("persona", ["bob", "charlie"])
-def test_support_and_auditors_see_no_lifecycle_form(client, request, account, erin, persona):
+def test_support_and_auditors_see_no_lifecycle_form(client, request, account, olga, persona):
     user = request.getfixturevalue(persona)
     page = _page(client, user, account)
     assert "retire-form" not in page and "detach-form" not in page
-    deletion_request(account=account, comment="project closed", actor=erin)
+    deletion_request(account=account, comment="project closed", actor=olga)
     page = _page(client, user, account)
     assert "approve-form" not in page and "decline-form" not in page and "detach-form" not in page
     assert "Awaiting a second operator" in page and "project closed" in page
 
 
-def test_a_request_from_the_page_waits_for_a_second_operator(client, alice, erin, account):
+def test_a_request_from_the_page_waits_for_a_second_operator(client, alice, olga, account):
     response = _post(client, alice, account, "retire/", comment="project closed")
     assert "Retirement of acme.web on aws-prod.eu requested" in _said(response)
     assert _lifecycle(account) == Lifecycle.DELETION_REQUESTED
@@ -128,7 +115,7 @@ def test_a_request_from_the_page_waits_for_a_second_operator(client, alice, erin
     assert ">deletion requested</span>" in page and "deletion_requested" not in page
     assert "approve-form" not in page and "retire-form" not in page
     assert "you requested this retirement" in page and "four eyes" in page
-    page = _page(client, erin, account)
+    page = _page(client, olga, account)
     assert 'data-testid="approve-form"' in page and 'data-testid="decline-form"' in page
 
 
@@ -139,9 +126,9 @@ def test_the_requester_approving_from_the_page_is_refused(client, alice, account
     assert _lifecycle(account) == Lifecycle.DELETION_REQUESTED
 
 
-def test_a_second_operator_approves_from_the_page(client, alice, erin, account):
+def test_a_second_operator_approves_from_the_page(client, alice, olga, account):
     deletion_request(account=account, comment="project closed", actor=alice)
-    response = _post(client, erin, account, "retirement/approve/", comment="checked")
+    response = _post(client, olga, account, "retirement/approve/", comment="checked")
     assert "approved" in _said(response) and _lifecycle(account) == Lifecycle.RETIRING
     page = response.content.decode()
     assert ">retiring</span>" in page and 'data-testid="retiring"' in page
@@ -150,13 +137,13 @@ def test_a_second_operator_approves_from_the_page(client, alice, erin, account):
     # The history: each transition with its actor and comment.
     history = page.split('data-testid="lifecycle-history"')[1].split("</table>")[0]
     assert history.index("retirement requested") < history.index("retirement approved")
-    for text in ("alice", "project closed", "erin", "checked"):
+    for text in ("alice", "project closed", "olga", "checked"):
         assert text in history
 
 
-def test_a_decline_from_the_page_restores_the_account(client, alice, erin, account):
+def test_a_decline_from_the_page_restores_the_account(client, alice, olga, account):
     deletion_request(account=account, comment="project closed", actor=alice)
-    response = _post(client, erin, account, "retirement/decline/", comment="still used")
+    response = _post(client, olga, account, "retirement/decline/", comment="still used")
     assert "declined" in _said(response) and _lifecycle(account) == Lifecycle.ACTIVE
     assert "retirement declined" in response.content.decode()
 
@@ -181,9 +168,9 @@ def test_detach_asks_for_a_confirmation(client, alice, account):
     assert "This account is detached" in page
 
 
-def test_a_deleted_account_offers_the_release_to_operators_only(client, alice, bob, erin, account):
+def test_a_deleted_account_offers_the_release_to_operators_only(client, alice, bob, olga, account):
     deletion_request(account=account, comment="project closed", actor=alice)
-    deletion_approve(account=account, comment="ok", actor=erin)
+    deletion_approve(account=account, comment="ok", actor=olga)
     retirement_complete(account=account)
     page = _page(client, bob, account)
     assert ">deleted " in page and "release-form" not in page and 'data-testid="resync"' not in page
@@ -266,7 +253,7 @@ def test_no_note_once_the_account_is_being_retired(client, alice, charlie, lenie
 
 @pytest.mark.parametrize("stage", ["active", "requested", "declined", "retiring"])
 def test_the_account_page_stays_within_its_query_pin(
-    client, alice, erin, charlie, lenient, django_assert_max_num_queries, stage
+    client, alice, olga, charlie, lenient, django_assert_max_num_queries, stage
 ):
     _alias_step(lenient.runs.get())
     # A newer run without an alias step: the note reads the last one recorded (one more query).
@@ -276,9 +263,9 @@ def test_the_account_page_stays_within_its_query_pin(
     if stage != "active":
         deletion_request(account=lenient, comment="project closed", actor=alice)
     if stage == "retiring":
-        deletion_approve(account=lenient, comment="ok", actor=erin)
+        deletion_approve(account=lenient, comment="ok", actor=olga)
     if stage == "declined":
-        deletion_decline(account=lenient, comment="no", actor=erin)
+        deletion_decline(account=lenient, comment="no", actor=olga)
     client.force_login(charlie)
     with django_assert_max_num_queries(14):
         assert client.get(f"/accounts/{lenient.pk}/").status_code == 200
@@ -288,8 +275,8 @@ def test_the_account_page_stays_within_its_query_pin(
 
 
 @pytest.fixture
-def queue(account, alice, erin, platform, acme):
-    """Three accounts: acme.web's retirement requested by alice, acme.shop's by erin and
+def queue(account, alice, olga, platform, acme):
+    """Three accounts: acme.web's retirement requested by alice, acme.shop's by olga and
     approved by alice (retiring), acme.old's retired."""
     accounts = {"web": account}
     for name in ("shop", "old"):
@@ -298,7 +285,7 @@ def queue(account, alice, erin, platform, acme):
         accounts[name].runs.update(status=ReplicationRun.Status.SUCCEEDED)
     deletion_request(account=account, comment="web closed", actor=alice)
     for name in ("shop", "old"):
-        deletion_request(account=accounts[name], comment=f"{name} closed", actor=erin)
+        deletion_request(account=accounts[name], comment=f"{name} closed", actor=olga)
         deletion_approve(account=accounts[name], comment="ok", actor=alice)
     retirement_complete(account=accounts["old"])
     return accounts
@@ -327,10 +314,10 @@ def test_the_queue_has_a_tab_per_stage(client, charlie, queue):
 
 
 def test_the_queue_offers_approval_to_other_operators_only(
-    client, alice, bob, charlie, erin, queue
+    client, alice, bob, charlie, olga, queue
 ):
     web = queue["web"].pk
-    _, page = _queue(client, erin)
+    _, page = _queue(client, olga)
     assert f'data-testid="approve-{web}"' in page and f'data-testid="decline-{web}"' in page
     _, page = _queue(client, alice)  # alice asked
     assert f"approve-{web}" not in page and f'data-testid="own-request-{web}"' in page
@@ -339,8 +326,8 @@ def test_the_queue_offers_approval_to_other_operators_only(
         assert f"approve-form-{web}" not in page and f"decline-form-{web}" not in page
 
 
-def test_approving_from_the_queue_comes_back_to_it(client, erin, queue):
-    client.force_login(erin)
+def test_approving_from_the_queue_comes_back_to_it(client, olga, queue):
+    client.force_login(olga)
     response = client.post(
         f"/accounts/{queue['web'].pk}/retirement/approve/",
         {"comment": "checked", "next": "/retirements/?tab=approval"},
@@ -361,7 +348,7 @@ def test_approving_from_the_queue_comes_back_to_it(client, erin, queue):
         ("?tab=in_progress&project=acme.shop", True),
         ("?tab=in_progress&project=acme.web", False),
         ("?tab=in_progress&platform=aws-prod.eu", True),
-        ("?tab=in_progress&requested_by=erin", True),
+        ("?tab=in_progress&requested_by=olga", True),
         ("?tab=in_progress&requested_by=alice", False),
     ],
 )
@@ -384,9 +371,9 @@ def test_an_unknown_tab_is_a_404(client, charlie):
 
 
 def test_the_queue_reads_any_number_of_rows_in_the_same_queries(
-    client, erin, queue, acme, platform, alice
+    client, olga, queue, acme, platform, alice
 ):
-    client.force_login(erin)
+    client.force_login(olga)
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as done:

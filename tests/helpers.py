@@ -15,7 +15,9 @@ import boto3
 import botocore.config
 import botocore.exceptions
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 import aws
@@ -705,3 +707,23 @@ def retire(account, requester, approver):
     deletion_request(account=account, comment="the project is over", actor=requester)
     deletion_approve(account=account, comment="agreed", actor=approver)
     return account.runs.get(status__in=ReplicationRun.ACTIVE)
+
+
+def platform_url(name: str, platform) -> str:
+    """The URL named `name` of a platform's page (location and platform in its path)."""
+    return reverse(
+        name, kwargs={"location": platform.location.identifier, "platform": platform.identifier}
+    )
+
+
+def nothing_adopted() -> None:
+    """No project account, run or adoption audit event exists: a refused adoption left none."""
+    assert not ProjectAccount.objects.exists()
+    assert not ReplicationRun.objects.exists()
+    assert not AuditEvent.objects.filter(action__in=["project_account.create", "platform.adopt"])
+
+
+def csv_upload(data: str | bytes, name: str = "accounts.csv") -> dict:
+    """POST data with `data` as the uploaded CSV file `file`."""
+    data = data.encode() if isinstance(data, str) else data
+    return {"file": SimpleUploadedFile(name, data, content_type="text/csv")}

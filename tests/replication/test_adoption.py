@@ -3,55 +3,32 @@ checked in AWS first (in the organization, ACTIVE), all or none (CSV files:
 test_adoption_csv.py)."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
 import aws
 from accounts.models import ProjectAccount
-from accounts.services import project_create
 from audit.models import AuditEvent
 from platforms.config_io import parse_record
 from platforms.services import platform_apply
 from replication import adoption
 from replication.discovery import discovery_run
-from replication.models import ReplicationRun, UnmanagedAccount
+from replication.models import UnmanagedAccount
 from tests.helpers import (
     EXAMPLE_VALUES,
     adoptable_account,
     allows,
     api_for,
     closed_account,
+    csv_upload,
     guide_policies,
     management,
+    nothing_adopted,
+    platform_url,
     run_to_end,
     sandbox_record,
 )
 
 PERSONAS = ["alice", "bob", "charlie", "dave"]
 READERS = {"alice", "bob", "charlie"}
-
-
-def _url(name: str, platform) -> str:
-    return reverse(
-        name, kwargs={"location": platform.location.identifier, "platform": platform.identifier}
-    )
-
-
-@pytest.fixture
-def shop(project):
-    """Project acme.shop, beside acme.web."""
-    return project_create(customer=project.customer, identifier="shop", actor=None)
-
-
-def _nothing_adopted():
-    assert not ProjectAccount.objects.exists()
-    assert not ReplicationRun.objects.exists()
-    assert not AuditEvent.objects.filter(action__in=["project_account.create", "platform.adopt"])
-
-
-def _upload(data: str | bytes, name: str = "accounts.csv") -> dict:
-    data = data.encode() if isinstance(data, str) else data
-    return {"file": SimpleUploadedFile(name, data, content_type="text/csv")}
 
 
 # --- the page: ticked accounts ------------------------------------------------------------
@@ -66,12 +43,12 @@ def test_discovered_accounts_adopted_on_the_page_become_ready(
         adoptable_account(sandbox_state, "legacy-shop"),
     )
     discovery_run(platform=sandbox_platform, actor=None)
-    page = _url("platform-unmanaged-accounts", sandbox_platform)
+    page = platform_url("platform-unmanaged-accounts", sandbox_platform)
     client.force_login(alice)
     assert f'data-testid="adopt-{web_id}"'.encode() in client.get(page).content
 
     response = client.post(
-        _url("platform-adopt-selected", sandbox_platform),
+        platform_url("platform-adopt-selected", sandbox_platform),
         {"account": [web_id, shop_id], f"project-{web_id}": "acme.web", "project": "acme.shop"},
     )
 
@@ -102,7 +79,7 @@ def test_one_refused_account_adopts_none_and_says_why_for_each(
     client.force_login(alice)
 
     response = client.post(
-        _url("platform-adopt-selected", sandbox_platform),
+        platform_url("platform-adopt-selected", sandbox_platform),
         {"account": [good, closed, "999999999999"], f"project-{good}": "acme.web",
          f"project-{closed}": "acme.shop", "project-999999999999": "acme.shop"},
     )  # fmt: skip
@@ -115,7 +92,7 @@ def test_one_refused_account_adopts_none_and_says_why_for_each(
     assert "AWS account 999999999999 is not in the organization of platform aws.local" in content
     # What the operator entered is kept for the next try.
     assert f'value="{good}" form="adopt-form" aria-label="Adopt {good}" checked' in content
-    _nothing_adopted()
+    nothing_adopted()
 
 
 @pytest.mark.sandbox
@@ -126,18 +103,20 @@ def test_a_service_refusal_adopts_none_either(
     client.force_login(alice)
 
     response = client.post(
-        _url("platform-adopt-selected", sandbox_platform),
+        platform_url("platform-adopt-selected", sandbox_platform),
         {"account": [first, second], "project": "acme.web"},
     )
 
     assert response.status_code == 400
     assert "acme.web already has an account on aws.local" in response.content.decode()
-    _nothing_adopted()
+    nothing_adopted()
 
 
 def test_nothing_ticked_is_refused_plainly(client, alice, platform):
     client.force_login(alice)
-    response = client.post(_url("platform-adopt-selected", platform), {"project": "acme.web"})
+    response = client.post(
+        platform_url("platform-adopt-selected", platform), {"project": "acme.web"}
+    )
     assert response.status_code == 400
     assert "no accounts chosen to adopt" in response.content.decode()
 
@@ -150,7 +129,7 @@ def test_only_operators_see_and_use_the_adoption_controls(client, request, perso
     )  # fmt: skip
     client.force_login(request.getfixturevalue(persona))
 
-    page = client.get(_url("platform-unmanaged-accounts", platform))
+    page = client.get(platform_url("platform-unmanaged-accounts", platform))
 
     if persona in READERS:
         for control in (b'data-testid="adopt-form"', b'data-testid="adopt-csv"', b'"account"'):
@@ -159,9 +138,11 @@ def test_only_operators_see_and_use_the_adoption_controls(client, request, perso
         assert page.status_code == 403
     if persona != "alice":
         body = {"account": ["111111111111"], "project": "acme.web"}
-        assert client.post(_url("platform-adopt-selected", platform), body).status_code == 403
-        upload = _upload("111111111111,acme.web\n")
-        assert client.post(_url("platform-adopt-csv", platform), upload).status_code == 403
+        assert (
+            client.post(platform_url("platform-adopt-selected", platform), body).status_code == 403
+        )
+        upload = csv_upload("111111111111,acme.web\n")
+        assert client.post(platform_url("platform-adopt-csv", platform), upload).status_code == 403
         assert not ProjectAccount.objects.exists()
 
 
@@ -209,7 +190,7 @@ def test_an_unreachable_organization_refuses_every_adoption_plainly(
         "the accounts could not be checked in the organization of platform broken.local: "
         "AssumeRole answered AccessDenied"
     )
-    _nothing_adopted()
+    nothing_adopted()
 
 
 @pytest.mark.sandbox
@@ -263,7 +244,7 @@ def test_the_api_adopts_an_account_checked_in_aws(
     assert foreign.json()["aws_account_id"] == [
         "AWS account 999999999999 is not in the organization of platform aws.local"
     ]
-    _nothing_adopted()
+    nothing_adopted()
 
     adopted = adopt("acme.web", good)
     assert adopted.status_code == 201 and adopted.json()["aws_account_id"] == good

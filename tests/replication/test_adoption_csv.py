@@ -3,40 +3,18 @@ Unmanaged accounts page and by `manage.py adopt_accounts`: one wrong line refuse
 file, with the errors by line; hostile files answer 400, never 500."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import reverse
 
 from accounts.models import ProjectAccount
-from accounts.services import project_create
 from audit.models import AuditEvent
-from replication.models import ReplicationRun
-from tests.helpers import adoptable_account, closed_account
-
-
-def _url(name: str, platform) -> str:
-    return reverse(
-        name, kwargs={"location": platform.location.identifier, "platform": platform.identifier}
-    )
-
-
-@pytest.fixture
-def shop(project):
-    """Project acme.shop, beside acme.web."""
-    return project_create(customer=project.customer, identifier="shop", actor=None)
-
-
-def _nothing_adopted():
-    assert not ProjectAccount.objects.exists()
-    assert not ReplicationRun.objects.exists()
-    assert not AuditEvent.objects.filter(action__in=["project_account.create", "platform.adopt"])
-
-
-def _upload(data: str | bytes, name: str = "accounts.csv") -> dict:
-    data = data.encode() if isinstance(data, str) else data
-    return {"file": SimpleUploadedFile(name, data, content_type="text/csv")}
-
+from tests.helpers import (
+    adoptable_account,
+    closed_account,
+    csv_upload,
+    nothing_adopted,
+    platform_url,
+)
 
 # --- the page ----------------------------------------------------------------------------
 
@@ -54,7 +32,7 @@ def test_a_csv_file_adopts_every_line(client, alice, sandbox_state, sandbox_plat
     )
     client.force_login(alice)
 
-    response = client.post(_url("platform-adopt-csv", sandbox_platform), _upload(data))
+    response = client.post(platform_url("platform-adopt-csv", sandbox_platform), csv_upload(data))
 
     assert response.status_code == 302
     adopted = dict(ProjectAccount.objects.values_list("aws_account_id", "project__identifier"))
@@ -77,7 +55,7 @@ def test_one_bad_line_refuses_the_whole_file_with_errors_by_line(
     )
     client.force_login(alice)
 
-    response = client.post(_url("platform-adopt-csv", sandbox_platform), _upload(data))
+    response = client.post(platform_url("platform-adopt-csv", sandbox_platform), csv_upload(data))
 
     assert response.status_code == 400
     content = response.content.decode()
@@ -90,7 +68,7 @@ def test_one_bad_line_refuses_the_whole_file_with_errors_by_line(
     ):
         assert error in content, error
     assert "line 2:" not in content
-    _nothing_adopted()
+    nothing_adopted()
 
 
 @pytest.mark.parametrize(
@@ -112,7 +90,7 @@ def test_one_bad_line_refuses_the_whole_file_with_errors_by_line(
 def test_hostile_files_are_refused_without_a_server_error(client, alice, platform, data, error):
     client.force_login(alice)
 
-    response = client.post(_url("platform-adopt-csv", platform), _upload(data))
+    response = client.post(platform_url("platform-adopt-csv", platform), csv_upload(data))
 
     assert response.status_code == 400
     assert error in response.content.decode().replace("&#x27;", "'")
@@ -123,7 +101,7 @@ def test_a_huge_landing_zone_is_refused_shortly(client, alice, platform, project
     client.force_login(alice)
     data = "111111111111,acme.web," + "z" * 100_000 + "\n"
 
-    response = client.post(_url("platform-adopt-csv", platform), _upload(data))
+    response = client.post(platform_url("platform-adopt-csv", platform), csv_upload(data))
 
     assert response.status_code == 400
     content = response.content.decode()
@@ -133,7 +111,7 @@ def test_a_huge_landing_zone_is_refused_shortly(client, alice, platform, project
 
 def test_a_missing_file_is_refused(client, alice, platform):
     client.force_login(alice)
-    response = client.post(_url("platform-adopt-csv", platform))
+    response = client.post(platform_url("platform-adopt-csv", platform))
     assert response.status_code == 400 and "choose a CSV file" in response.content.decode()
 
 
@@ -149,7 +127,7 @@ def test_the_command_adopts_a_file_or_refuses_it_whole(
     bad.write_text(f"{web_id},acme.web\n{shop_id},acme.nope\n")
     with pytest.raises(CommandError, match="line 2: project acme.nope does not exist"):
         call_command("adopt_accounts", "aws.local", str(bad))
-    _nothing_adopted()
+    nothing_adopted()
     good = tmp_path / "good.csv"
     good.write_text(f"{web_id},acme.web\n{shop_id},acme.shop\n")
 

@@ -35,7 +35,7 @@ test: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Benchmarks (bench/, figures in docs/performance.md): PostgreSQL on 127.0.0.1:5432 and Redis on
 # 127.0.0.1:6379 must run; options pass through, e.g. make bench BENCH_ARGS="--scale 0.1".

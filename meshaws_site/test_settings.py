@@ -7,6 +7,7 @@ Redis); without REDIS_URL the tests start the embedded Redis on a socket of thei
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "meshaws-test-secret-key")
 os.environ.setdefault("MESHAWS_ENCRYPTION_KEYS", "dGVzdC1rZXktZm9yLW1lc2hhd3MtdGVzdHMtMDAwMDA=")
@@ -15,10 +16,30 @@ os.environ.setdefault("DJANGO_DEBUG", "false")
 # make around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
+def _worker_redis_url(url: str) -> str:
+    """Under pytest-xdist, worker gwN uses database number base + N of the given Redis: the
+    tests flush their queues, and two workers must never flush each other's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    # Processes a test starts inherit the marker and keep the REDIS_URL they were given.
+    if not worker.startswith("gw") or os.environ.get("MESHAWS_TEST_REDIS_PER_WORKER"):
+        return url
+    os.environ["MESHAWS_TEST_REDIS_PER_WORKER"] = "1"
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = dict(parse_qsl(parts.query))
+        query["db"] = str((int(query.get("db", 0)) + int(worker[2:])) % 16)
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base + int(worker[2:])) % 16}"))
+
+
 TEST_REDIS_SOCKET = Path(tempfile.gettempdir()) / f"meshaws-test-redis-{os.getpid()}.sock"
 EMBEDDED_TEST_REDIS = "REDIS_URL" not in os.environ
 if EMBEDDED_TEST_REDIS:
     os.environ["REDIS_URL"] = f"unix://{TEST_REDIS_SOCKET}?db=0"
+else:
+    os.environ["REDIS_URL"] = _worker_redis_url(os.environ["REDIS_URL"])
 
 from .settings import *  # noqa: E402,F403
 

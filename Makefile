@@ -15,13 +15,16 @@ $(INSTALLED): pyproject.toml
 install: $(INSTALLED)
 
 # Development defaults: DEBUG on (development secret and encryption keys), SQLite and the
-# embedded Redis under var/, the sandbox AWS emulator on 127.0.0.1:5010.
+# embedded Redis under var/, the sandbox AWS emulator on 127.0.0.1:5010 (its state in
+# var/sandbox/), the web server on 127.0.0.1:MESHAWS_PORT (8000 unless
+# MESHAWS_PORT says otherwise: make run MESHAWS_PORT=8080).
+# The message reads the port as honcho gives it to `web` (.env over the environment).
 run: export DJANGO_DEBUG ?= true
 run: $(INSTALLED)
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	@$(BIN)/python manage.py create_first_operator
-	@echo "Starting meshaws at http://127.0.0.1:8000/ (Ctrl-C stops everything)"
+	@$(BIN)/honcho run sh -c 'echo "Starting meshaws at http://127.0.0.1:$${MESHAWS_PORT:-8000}/ (Ctrl-C stops everything)"'
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 migrate: export DJANGO_DEBUG ?= true

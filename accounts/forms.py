@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 
 from platforms.models import PlatformInstance
 
-from .models import Customer, ProjectRole
+from .filters import PlatformChoiceField
+from .models import Customer, Project, ProjectRole
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -112,4 +113,19 @@ class EnableForm(forms.Form):
     aws_account_id = forms.CharField(
         label="Adopt AWS account id", max_length=20, required=False,
         help_text="only to adopt an existing account; empty creates a new one",
+    )  # fmt: skip
+
+
+class BulkEnableForm(forms.Form):
+    """Many projects to enable on one platform (`platform.location`), in one landing zone."""
+
+    platform = PlatformChoiceField(
+        queryset=PlatformInstance.objects.select_related("location"), label="Platform"
+    )
+    landing_zone = forms.CharField(
+        max_length=63, required=False, help_text="identifier; empty: the platform's first"
+    )
+    projects = forms.ModelMultipleChoiceField(
+        queryset=Project.objects.select_related("customer"), label="Projects",
+        error_messages={"required": "choose at least one project"},
     )  # fmt: skip

@@ -4,6 +4,10 @@ The staff roles are Django groups: see roles.py. Identifiers are validated by
 platforms/patterns.py through the services, never here.
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -95,11 +99,20 @@ class ProjectAccount(models.Model):
     """One project on one platform: one AWS member account, frozen names and its state."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "pending"
-        IN_PROGRESS = "in_progress", "in progress"
-        WAITING = "waiting", "waiting"
-        READY = "ready", "ready"
+        """How the account's replication stands, as operators need to tell it apart."""
+
+        # A run is waiting for a worker, or for a creation slot (the platform's gate is full).
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        # AWS is still working: a creation, an Identity Center assignment, a StackSet.
+        WAITING_FOR_AWS = "waiting_for_aws", "waiting for AWS"
+        # A transient error: the run tries again at `next_attempt_at`.
+        RETRYING = "retrying", "retrying"
+        # Needs a person: `status_message` says why.
         FAILED = "failed", "failed"
+        READY = "ready", "ready"
+        # The last run succeeded but left AWS different from the configuration somewhere.
+        READY_WITH_WARNINGS = "ready_with_warnings", "ready with warnings"
 
     class Lifecycle(models.TextChoices):
         """Where the account stands in its life, beside how its last run went (`status`)."""
@@ -138,7 +151,18 @@ class ProjectAccount(models.Model):
     # When AWS reported the creation SUCCEEDED: a new account's access grace counts from it.
     # Empty for adopted accounts, which get no grace.
     creation_succeeded_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED)
+    # The error of a retrying or failed account, or what a queued or waiting one waits for.
+    status_message = models.TextField(blank=True)
+    # When a retrying or waiting account's run is due again.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Steps of the last finished run that left AWS different from the configuration.
+    warnings = models.PositiveSmallIntegerField(default=0)
+    # What the steps last read in AWS (alias, parent_id, ou, tags, name), to show beside
+    # what the configuration wants where they differ.
+    actual = models.JSONField(default=dict, blank=True)
+    # Any change a page shows: live pages compare it to answer "nothing changed" cheaply.
+    updated_at = models.DateTimeField(default=timezone.now)
     last_run_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     lifecycle = models.CharField(max_length=20, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
@@ -180,10 +204,41 @@ class ProjectAccount(models.Model):
             models.Index(fields=["status"], name="project_account_status"),
             models.Index(fields=["email"], name="project_account_email"),
             models.Index(fields=["lifecycle"], name="project_account_lifecycle"),
+            models.Index(fields=["updated_at"], name="project_account_updated"),
         ]
 
     def __str__(self) -> str:
         return f"{self.project.full_identifier} on {self.platform.full_identifier}"
+
+    @property
+    def differences(self) -> list[Difference]:
+        """Where AWS, as the last run read it, differs from what the configuration wants."""
+        found = []
+        for name, label in OBSERVED_FIELDS:
+            seen = (self.actual or {}).get(name)
+            if not isinstance(seen, dict) or seen.get("actual") == seen.get("wanted"):
+                continue
+            actual, wanted = seen.get("actual"), seen.get("wanted")
+            if isinstance(actual, dict) and isinstance(wanted, dict):
+                keys = sorted(k for k in {*actual, *wanted} if actual.get(k) != wanted.get(k))
+                actual = ", ".join(f"{k}={actual[k]}" for k in keys if k in actual) or "—"
+                wanted = ", ".join(f"{k}={wanted[k]}" for k in keys if k in wanted) or "—"
+            found.append(Difference(name, label, str(actual or "—"), str(wanted or "—")))
+        return found
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One field where AWS differs from the configuration: its name, label and both values."""
+
+    field: str
+    label: str
+    actual: str
+    wanted: str
+
+
+# What the steps read back from AWS (ReplicationStep's RunContext.observe), in page order.
+OBSERVED_FIELDS = (("name", "name"), ("alias", "alias"), ("ou", "OU"), ("tags", "tags"))
 
 
 class AccountRetirement(models.Model):
@@ -216,6 +271,8 @@ class AccountRetirement(models.Model):
     automatic = models.BooleanField(default=False)
     # When the retirement run ended and the account became deleted.
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Any change the retirement queue shows (live pages compare it).
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -229,6 +286,7 @@ class AccountRetirement(models.Model):
         ]
         indexes = [
             models.Index(fields=["decision", "requested_at"], name="retirement_queue"),
+            models.Index(fields=["updated_at"], name="retirement_updated"),
         ]
 
     def __str__(self) -> str:

@@ -27,6 +27,10 @@ CONFIGURATION_APPS = ("platforms", "accounts")
 # (a re-sync is requested through the `resync` permission, never by adding a run).
 HISTORY_APPS = ("replication", "audit")
 
+# Staff users are Django's auth users: operators add and change them (the Staff pages).
+STAFF_APP, STAFF_MODEL = "auth", "user"
+MANAGE_STAFF = f"{STAFF_APP}.change_{STAFF_MODEL}"
+
 # The migration creates "re-sync" ahead of the model; when ProjectAccount declares it in
 # Meta.permissions, Django finds this content type and permission and reuses them.
 RESYNC_NAME = "Can request a re-sync of project accounts"
@@ -55,8 +59,12 @@ def role_permissions(role: str):
     resync = Q(content_type__app_label=RESYNC_APP, codename=RESYNC_CODENAME)
     audit_app, export_codename = EXPORT_AUDIT_EVENTS.split(".")
     export_audit = Q(content_type__app_label=audit_app, codename=export_codename)
+    staff = Q(
+        content_type__app_label=STAFF_APP,
+        codename__in=[f"{verb}_{STAFF_MODEL}" for verb in ("view", "add", "change")],
+    )
     if role == OPERATOR:
-        return _permissions(in_configuration | viewing_everything | resync | export_audit)
+        return _permissions(in_configuration | viewing_everything | resync | export_audit | staff)
     if role == SUPPORT:
         return _permissions(viewing_everything | resync)
     if role == AUDITOR:

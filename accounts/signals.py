@@ -16,10 +16,17 @@ DELETION_APPROVED = "deletion_approved"
 BINDING_EXPIRED = "binding_expired"
 
 # Sent inside the service's transaction with `accounts` (an iterable of ProjectAccount),
-# `reason` (one of the above) and `actor` (None: the system).
+# `reason` (one of the above), `actor` (None: the system) and `cause` (the change's audit event,
+# or None), which the runs record.
 accounts_changed = Signal()
 
 
-def replicate(accounts, reason: str, actor=None) -> None:
-    """Tell the apps above that these accounts changed for `reason`."""
-    accounts_changed.send(sender=reason, accounts=accounts, reason=reason, actor=actor)
+def replicate(accounts, reason: str, actor=None, cause=None) -> None:
+    """Tell the apps above that these accounts changed for `reason` (`cause`: its audit event)."""
+    accounts_changed.send(sender=reason, accounts=accounts, reason=reason, actor=actor, cause=cause)
+
+
+# Sent after the transaction of a retirement request committed, when the request waits for a
+# second operator's approval (its landing zone does not approve at once), with `retirement`
+# (AccountRetirement), `account` (ProjectAccount) and `actor` (the requester; None: system).
+retirement_needs_approval = Signal()

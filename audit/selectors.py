@@ -1,11 +1,14 @@
-"""Reads of the audit log: the list's columns, and what one event changed, field by field
-(the list's filters are audit.filters)."""
+"""Reads of the audit log: the list's columns, the events that changed a field, and what one
+event changed, field by field (the list's filters are audit.filters)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from django.db.models import F, Lookup, QuerySet
+from django.db.models.fields.json import KeyTransform
 
 from .models import AuditEvent
 
@@ -16,6 +19,34 @@ LIST_COLUMNS = (
 # Keys that name the items of a list of records (landing zones, role mappings), so that a diff
 # says `landingZones[sandbox].disabled` instead of an index that shifts when one is removed.
 ITEM_KEYS = ("identifier", "mapKey", "name")
+
+
+class _Differs(Lookup):
+    """`lhs` and `rhs` differ, a missing (NULL) value included: SQL's IS DISTINCT FROM."""
+
+    lookup_name = "differs"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        # SQLite spells it IS NOT; PostgreSQL compares jsonb values exactly (true is not 1).
+        operator = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+        return f"{lhs} {operator} {rhs}", (*lhs_params, *rhs_params)
+
+
+def _value_at(column: str, path: list[str]) -> KeyTransform:
+    value = F(column)
+    for key in path:
+        value = KeyTransform(key, value)
+    return value
+
+
+def audit_events_changing(events: QuerySet[AuditEvent], path: str) -> QuerySet[AuditEvent]:
+    """The events whose object's field `path` (`region`, `identityCenter.region`) differs
+    between before and after: added, removed or changed. Keys are passed to the database as
+    JSON key lookups, one key each, never parsed as lookups of their own."""
+    keys = path.split(".")
+    return events.filter(_Differs(_value_at("before", keys), _value_at("after", keys)))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,11 @@ history   a generated history at --scale (1.0: 10,000 accounts, 200,000 runs, 1,
           runs changelist beside them.
 web       gunicorn (--gunicorn-workers 3) and locust headless, --users (50) for --duration
           (30) seconds on the account and runs pages, signed in: requests/s, p50/p99, errors.
+watchers  --watchers (200) open live pages polling every --poll-interval (5) s for
+          --watch-seconds (60) against gunicorn (--watchers-gunicorn-workers 4, taskset to
+          --cores 0,1), a run changing every --change-seconds (30): queries per unchanged
+          poll, p50/p99 of 304s and 200s (bench/watchers.py, bench/watcherfile.py).
 
-All four take about 8 minutes on the 2-core machine docs/performance.md names. Quick run:
+All five take about 10 minutes on the 2-core machine docs/performance.md names. Quick run:
 `make bench BENCH_ARGS="--accounts 60 --workers 1,4 --scale 0.1 --duration 10"`.
 """

@@ -10,7 +10,7 @@ import time
 
 from . import common
 
-BENCHMARKS = ("vending", "resync", "history", "web")
+BENCHMARKS = ("vending", "resync", "history", "web", "watchers")
 
 
 def _workers(text: str) -> list[int]:
@@ -99,6 +99,31 @@ def parser() -> argparse.ArgumentParser:
     web.add_argument(
         "--gunicorn-workers", type=int, default=3, help="gunicorn sync workers (%(default)s)"
     )
+    watchers = parser.add_argument_group("watchers (open live pages polling)")
+    watchers.add_argument("--watchers", type=int, default=200, help="open pages (%(default)s)")
+    watchers.add_argument(
+        "--watch-seconds", type=int, default=60, help="seconds of polling (%(default)s)"
+    )
+    watchers.add_argument(
+        "--poll-interval", type=float, default=5.0, help="seconds between polls (%(default)s)"
+    )
+    watchers.add_argument(
+        "--change-seconds",
+        type=float,
+        default=30.0,
+        help="a run changes this often (%(default)s)",
+    )
+    watchers.add_argument(
+        "--watchers-gunicorn-workers",
+        type=int,
+        default=4,
+        help="gunicorn sync workers (%(default)s)",
+    )
+    watchers.add_argument(
+        "--cores",
+        default="0,1",
+        help="CPUs gunicorn is pinned to by taskset; empty: no pinning (%(default)s)",
+    )
     return parser  # fmt: skip
 
 
@@ -117,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     common.create_database(environment.database_url)
     try:
         common.setup_django(environment)
-        from . import history, history_data, resync, vending, web
+        from . import history, history_data, resync, vending, watchers, web
 
         if "vending" in selected:
             vending.run(environment, options)
@@ -126,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
         large = history.prepare(options.scale) if "history" in selected else None
         if "web" in selected:
             web.run(environment, options)
+        if "watchers" in selected:
+            watchers.run(environment, options)
         if large is not None:
             history.report(
                 history.measure(

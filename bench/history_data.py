@@ -132,7 +132,8 @@ def generate(scale: float) -> dict:
         cursor.execute(
             """INSERT INTO accounts_projectaccount (project_id, platform_id, landing_zone_id,
                 email, name, alias, tenant_platform_number, aws_account_id, create_request_id,
-                status, last_run_at, created_at, deleted_at)
+                status, last_run_at, created_at, deleted_at, lifecycle, status_message,
+                warnings, actual, updated_at)
             SELECT p.id, %(platform)s, %(zone)s,
                 'aws+' || c.identifier || '-' || p.identifier || '@bench.example',
                 c.identifier || '-' || p.identifier,
@@ -140,9 +141,10 @@ def generate(scale: float) -> dict:
                 row_number() OVER (ORDER BY p.id),
                 lpad((100000000000 + row_number() OVER (ORDER BY p.id))::text, 12, '0'),
                 'car-' || p.id,
-                CASE WHEN p.id %% 50 = 3 THEN 'failed' WHEN p.id %% 100 = 1 THEN 'waiting'
-                    ELSE 'ready' END,
-                %(now)s, %(now)s - interval '400 days', NULL
+                CASE WHEN p.id %% 50 = 3 THEN 'failed'
+                    WHEN p.id %% 100 = 1 THEN 'waiting_for_aws' ELSE 'ready' END,
+                %(now)s, %(now)s - interval '400 days', NULL, 'active', '', 0, '{}'::jsonb,
+                %(now)s
             FROM accounts_project p JOIN accounts_customer c ON c.id = p.customer_id""",
             params,
         )
@@ -153,7 +155,7 @@ def generate(scale: float) -> dict:
             """INSERT INTO accounts_replicationrun (id, account_id, trigger, status, created_at,
                 started_at, finished_at, attempt, error, error_step, error_operation,
                 error_code, requested_by_id, next_attempt_at, lease_expires_at, waits_in_line,
-                timed_waits, wait_kind)
+                timed_waits, wait_kind, purpose, updated_at)
             SELECT gen_random_uuid(),
                 CASE WHEN i %% %(busy_every)s = 0 OR %(others)s = 0 THEN %(first)s
                     ELSE %(first)s + 1 + (i %% %(others)s) END,
@@ -167,7 +169,8 @@ def generate(scale: float) -> dict:
                 CASE WHEN failed THEN 'tags' ELSE '' END,
                 CASE WHEN failed THEN 'TagResource' ELSE '' END,
                 CASE WHEN failed THEN 'AccessDenied' ELSE '' END,
-                CASE WHEN i %% 10 = 0 THEN %(operator)s END, NULL, NULL, 0, 0, ''
+                CASE WHEN i %% 10 = 0 THEN %(operator)s END, NULL, NULL, 0, 0, '', 'converge',
+                at + (2 + i %% 90) * interval '1 second'
             FROM (SELECT i, %(now)s - interval '1 hour'
                     - (%(runs)s - i) * (interval '365 days' / %(runs)s) AS at,
                     i %% %(failed_every)s = %(failed_at)s AS failed
@@ -179,11 +182,11 @@ def generate(scale: float) -> dict:
             """INSERT INTO accounts_replicationrun (id, account_id, trigger, status, created_at,
                 started_at, finished_at, attempt, error, error_step, error_operation,
                 error_code, requested_by_id, next_attempt_at, lease_expires_at, waits_in_line,
-                timed_waits, wait_kind)
+                timed_waits, wait_kind, purpose, updated_at)
             SELECT gen_random_uuid(), a.id, 'resync', 'waiting', %(now)s - interval '5 minutes',
                 %(now)s - interval '5 minutes', NULL, 2, '', '', '', '', NULL,
-                %(now)s + interval '1 minute', NULL, 0, 0, ''
-            FROM accounts_projectaccount a WHERE a.status = 'waiting'""",
+                %(now)s + interval '1 minute', NULL, 0, 0, '', 'converge', %(now)s
+            FROM accounts_projectaccount a WHERE a.status = 'waiting_for_aws'""",
             params,
         )
         values = ", ".join(["(%s, %s, %s, %s, %s::jsonb)"] * len(STEP_ROWS))

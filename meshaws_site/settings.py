@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "sandbox",
     # Runs, steps and batches; before accounts, whose post_migrate grants their permissions.
     "replication",
+    # Per-platform contacts told of failures by e-mail or webhook; listens to the apps' signals.
+    "notifications",
     # Last: its post_migrate handler grants the staff roles their permissions once every
     # other app's permissions exist.
     "accounts",
@@ -114,6 +116,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis" / "redis.sock"
 REDIS_URL = env.str("REDIS_URL", default=f"unix://{EMBEDDED_REDIS_SOCKET}?db=0")
 
+# Sessions are kept in the database and read through Redis (meshaws_site/sessions.py): a live
+# page's poll that finds nothing changed then costs two queries (static/live.js).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "meshaws",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    },
+}
+SESSION_ENGINE = "meshaws_site.sessions"
+SESSION_CACHE_ALIAS = "sessions"
+# Seconds between the polls of a live page (static/live.js).
+MESHAWS_LIVE_POLL_SECONDS = 5.0
+
 RQ_QUEUES = {
     "replication": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900},
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900},
@@ -142,6 +160,34 @@ MESHAWS_SANDBOX_STATE_FILE = VAR_DIR / "sandbox.json"
 # Seconds between polls of an account creation (AWS takes minutes; benchmarks use less); the
 # wait grows 1.5-fold per attempt, up to 8 times this.
 MESHAWS_CREATION_POLL_SECONDS = env.float("MESHAWS_CREATION_POLL_SECONDS", default=15.0)
+
+# Notifications (notifications/): e-mail through Django's backend, the console under
+# DJANGO_DEBUG (`make run` prints messages instead of sending them).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="meshaws@localhost")
+# Where people open meshaws: the links in notifications start with it.
+# Links in notifications; by default the address `make run` serves (its MESHAWS_PORT).
+MESHAWS_PUBLIC_URL = env.str(
+    "MESHAWS_PUBLIC_URL", default=f"http://127.0.0.1:{env.int('MESHAWS_PORT', default=8000)}"
+)
+# Seconds before each retry of a failed delivery (one more attempt than values), and the
+# seconds a webhook may take to answer.
+MESHAWS_NOTIFICATION_RETRY_SECONDS = [
+    int(value)
+    for value in env.list("MESHAWS_NOTIFICATION_RETRY_SECONDS", default=["60", "300", "1800"])
+]
+MESHAWS_WEBHOOK_TIMEOUT_SECONDS = env.float("MESHAWS_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 
 # Seconds a Dhall platform file may take to evaluate (in a child process) before it is refused.
 MESHAWS_DHALL_TIMEOUT_SECONDS = env.float("MESHAWS_DHALL_TIMEOUT_SECONDS", default=10.0)

@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from accounts import bulk_enable_api
+from notifications import api as notifications_api
 from platforms import api as platforms_api
 from replication import api as replication_api
 from replication import retirement_api
@@ -30,13 +32,23 @@ api.register(
 api.register(
     "retirements", retirement_api.AccountRetirementViewSet, basename="api-accountretirement"
 )
+api.register(
+    "notification-contacts", notifications_api.ContactViewSet, basename="api-notificationcontact"
+)
+api.register(
+    "notification-deliveries",
+    notifications_api.DeliveryViewSet,
+    basename="api-notificationdelivery",
+)
 
 urlpatterns = [
     path("", replication_views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("platforms/", include("platforms.urls")),
+    path("platforms/", include("notifications.urls")),
     path("", include("accounts.urls")),
     path("", include("replication.urls")),
     path("audit/", include("audit.urls")),
@@ -45,6 +57,11 @@ urlpatterns = [
         "api/v1/entitlements/<str:user>/",
         accounts_api.EntitlementsView.as_view(),
         name="api-entitlements",
+    ),
+    path(
+        "api/v1/platforms/<slug:platform>.<slug:location>/enable-projects/",
+        bulk_enable_api.ProjectsEnableView.as_view(),
+        name="api-platform-enable-projects",
     ),
     path("api/v1/", include(api.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

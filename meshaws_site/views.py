@@ -1,7 +1,8 @@
-"""Site-wide pages: the health check."""
+"""Site-wide pages: the health check, the favicon."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -16,3 +17,10 @@ def healthz(request):
     status = health.service_status()
     healthy = all(value == health.OK for value in status.values())
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+@login_not_required
+@require_GET
+def favicon(request):
+    """/favicon.ico, which browsers ask for whatever a page links: the SVG icon."""
+    return HttpResponseRedirect(static("favicon.svg"))

@@ -174,7 +174,7 @@ def platform_apply(
     _apply_landing_zones(platform, record)
 
     after = record_of(platform)
-    audit_event_create(
+    event = audit_event_create(
         actor=actor,
         action="platform.create" if created else "platform.update",
         object_type="platform",
@@ -186,7 +186,7 @@ def platform_apply(
     )
     if before is not None:
         signals.platform_changed.send(
-            sender=PlatformInstance, platform=platform, before=before, after=after
+            sender=PlatformInstance, platform=platform, before=before, after=after, cause=event
         )
     return PlatformApplied(platform, created=created, changed=True)
 
@@ -367,6 +367,7 @@ def platforms_rotate_secrets(*, actor: AbstractBaseUser | None) -> int:
                 update_fields=[f"{name}_{part}" for name in SECRET_NAMES
                                for part in ("ciphertext", "fingerprint")]
             )  # fmt: skip
+        rotated += signals.rotate_other_secrets()
         audit_event_create(
             actor=actor,
             action="secrets.rotate",

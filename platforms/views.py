@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -13,14 +11,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from platforms import permissions as platform_permissions
 
-from . import config_io, connection, patterns, secrets, selectors, services, signals
-from .forms import SECRET_FIELDS, PlatformEditor, initial_from_record, region_choices
+from . import config_io, connection, patterns, selectors, services, signals
+from .confirmation import BACK, confirm_edit
+from .forms import PlatformEditor, initial_from_record, region_choices
 from .importing import ImportRefused, export_platform_json, import_platform_text
 from .models import PlatformInstance
 
 # Example identifiers for the live preview of naming patterns.
 EXAMPLE = patterns.NameContext(customer="acme", project="web-shop", tenant_platform_number=7)
 EXAMPLE_ROLE = "admin"
+# The form field each preview sits beside (`field` asks for that one alone).
+PREVIEW_OF_FIELD = {
+    "account_email_template": "E-mail", "account_alias_pattern": "Alias",
+    "identity_center_group_name_pattern": "Group name",
+}  # fmt: skip
 MAX_UPLOAD_BYTES = 2_000_000
 
 
@@ -111,19 +115,25 @@ def _editor_page(request, editor: PlatformEditor, platform: PlatformInstance | N
 
 
 def _save(request, editor: PlatformEditor, platform: PlatformInstance | None):
-    """Validate the posted editor as a record and apply it; the response either way."""
-    if not editor.is_valid():
-        return _editor_page(request, editor, platform, status=400)
+    """Validate the posted editor as a record and apply it; the response either way.
+
+    The record rules run even when a field is refused, so that every error shows at once.
+    """
+    parsed = editor.is_valid()
     stored = config_io.record_of(platform) if platform else None
     try:
         record = config_io.parse_record(editor.record_data(), stored=stored, environ=None)
     except config_io.RecordInvalid as invalid:
         editor.add_record_errors(invalid.errors)
         return _editor_page(request, editor, platform, status=400)
-    if platform is not None and not request.POST.get("confirm_impact"):
-        impact = signals.preview_change(platform, stored, record.keeping_secrets_of(stored))
-        if impact is not None:
-            return _impact_page(request, platform, impact)
+    if not parsed:
+        return _editor_page(request, editor, platform, status=400)
+    remark = ""
+    if platform is not None:
+        confirmation = confirm_edit(request, editor, platform, stored, record)
+        if confirmation.page is not None:
+            return confirmation.page
+        remark = confirmation.remark
     location = platform.location if platform else editor.form.cleaned_data["location"]
     if platform is None and location.platforms.filter(identifier=record.platform).exists():
         editor.form.add_error("identifier", f"{record.platform} already exists in {location}")
@@ -133,7 +143,7 @@ def _save(request, editor: PlatformEditor, platform: PlatformInstance | None):
             location=location,
             record=record,
             actor=request.user,
-            reason=editor.form.cleaned_data.get("reason", ""),
+            reason=" ".join(filter(None, [editor.form.cleaned_data.get("reason", ""), remark])),
             display_name=editor.form.cleaned_data.get("display_name", ""),
         )
     except services.PlatformInUse as error:
@@ -165,55 +175,14 @@ def platform_create(request):
     return _editor_page(request, PlatformEditor(initial=(initial, [], [])), None)
 
 
-def _impact_page(request, platform: PlatformInstance, impact):
-    """The confirmation step: which existing accounts the change affects, before saving.
-
-    The form is posted again from hidden fields; secrets typed into it travel sealed
-    (encrypted with the server's key), never as plain text in the page.
-    """
-    carried = [
-        (name, value)
-        for name, values in request.POST.lists()
-        if name not in (*SECRET_FIELDS, "csrfmiddlewaretoken", "sealed_secrets")
-        for value in values
-    ]
-    typed = {name: request.POST.get(name) for name in SECRET_FIELDS if request.POST.get(name)}
-    return render(
-        request,
-        "platforms/platform_impact.html",
-        {
-            "platform": platform,
-            "impact": impact,
-            "carried": carried,
-            "sealed_secrets": secrets.encrypt(json.dumps(typed)) if typed else "",
-        },
-    )
-
-
-def _unsealed(data):
-    """The posted form with the secrets that travelled sealed through the impact page."""
-    sealed = data.get("sealed_secrets")
-    if not sealed:
-        return data
-    data = data.copy()
-    try:
-        typed = json.loads(secrets.decrypt(sealed))
-    except (secrets.SecretUnreadable, ValueError):
-        return data
-    for name, value in typed.items():
-        if name in SECRET_FIELDS:
-            data[name] = value
-    return data
-
-
 @permission_required(platform_permissions.CHANGE_PLATFORM, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def platform_edit(request, location: str, platform: str):
     """Edit a platform; empty secret fields keep the stored secrets."""
     instance = _platform_or_404(location, platform)
     if request.method == "POST":
-        editor = PlatformEditor(_unsealed(request.POST), platform=instance)
-        if request.POST.get("back_to_form"):
+        editor = PlatformEditor(request.POST, platform=instance)
+        if request.POST.get(BACK):
             editor.is_valid()
             return _editor_page(request, editor, instance)
         return _save(request, editor, instance)
@@ -351,8 +320,9 @@ def pattern_preview(request):
          patterns.validate_group_name_pattern,
          lambda pattern, context: patterns.render_group_name(pattern, context, EXAMPLE_ROLE)),
     )  # fmt: skip
+    only = PREVIEW_OF_FIELD.get(request.GET.get("field", ""))
     for label, pattern, validate, render_one in checks:
-        if not pattern:
+        if not pattern or only not in (None, label):
             continue
         entry = {"label": label, "pattern": pattern}
         if label == "Group name":
@@ -371,7 +341,7 @@ def pattern_preview(request):
     return render(
         request,
         "platforms/_pattern_preview.html",
-        {"previews": previews, "context": context, "limits": limits},
+        {"previews": previews, "context": context, "limits": limits, "only": only},
     )
 
 
@@ -381,6 +351,7 @@ def platform_check(request, location: str, platform: str):
     """Run the connection check: the table (htmx) or a page with it (without JavaScript)."""
     instance = _platform_or_404(location, platform)
     checks = connection.check_platform(instance)
+    signals.report_connection_check(instance, checks, actor=request.user)
     context = {
         "platform": instance,
         "checks": checks,

@@ -24,6 +24,7 @@ from . import adoption, services
 from .filters import ReplicationRunFilter, UnmanagedAccountFilter
 from .models import LeftBehindResource, ReplicationRun, ReplicationStep, UnmanagedAccount
 from .retirement_api import RetirementActions, RetirementSummarySerializer
+from .what_to_fix import run_advice
 
 
 class LeftBehindSerializer(serializers.ModelSerializer):
@@ -71,18 +72,33 @@ class ProjectAccountSerializer(serializers.ModelSerializer):
     retirement = serializers.SerializerMethodField(
         help_text="the pending or latest retirement request and its decision (null: none)"
     )
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    differences = serializers.SerializerMethodField(
+        help_text="where AWS, as the last run read it, differs from the configuration: field, "
+        "actual and wanted"
+    )
 
     class Meta:
         model = ProjectAccount
         fields = [
             "url", "project", "platform", "landing_zone", "aws_account_id",
-            "email", "name", "alias", "status", "runs", "last_run", "left_behind",
+            "email", "name", "alias", "status", "status_label", "status_message",
+            "next_attempt_at", "warnings", "differences", "runs", "last_run", "left_behind",
             "lifecycle", "retirement",
         ]  # fmt: skip
         # Not deleted_at and released_at: in the unique constraints' conditions, they would make
         # DRF require them on input (the detach and release answers have them).
-        read_only_fields = ["email", "name", "alias", "status", "lifecycle"]
+        read_only_fields = [
+            "email", "name", "alias", "status", "status_message", "next_attempt_at", "warnings",
+            "lifecycle",
+        ]  # fmt: skip
         extra_kwargs = {
+            "status": {
+                "help_text": "queued (waiting for a worker or a creation slot); running; "
+                "waiting_for_aws (a creation or assignment in progress); retrying (a transient "
+                "error, tried again at next_attempt_at); failed (needs a person: see "
+                "status_message); ready; ready_with_warnings (AWS left different somewhere)"
+            },
             "lifecycle": {
                 "help_text": "active; deletion_requested (awaits a second operator); retiring "
                 "(a run retires it); deleted; detached (no longer managed, no AWS call)"
@@ -102,6 +118,12 @@ class ProjectAccountSerializer(serializers.ModelSerializer):
         return reverse(
             "api-replicationrun-detail", kwargs={"pk": last}, request=self.context.get("request")
         )
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_differences(self, account: ProjectAccount) -> list[dict]:
+        return [
+            {"field": d.field, "actual": d.actual, "wanted": d.wanted} for d in account.differences
+        ]
 
     @extend_schema_field(RetirementSummarySerializer(allow_null=True))
     def get_retirement(self, account: ProjectAccount) -> dict | None:
@@ -168,6 +190,12 @@ class ReplicationStepSerializer(serializers.ModelSerializer):
         return data
 
 
+class WhatToFixSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    field = serializers.CharField(allow_blank=True, help_text="the platform record's key")
+    code = serializers.CharField(allow_blank=True, help_text="the AWS error code it answers")
+
+
 class ReplicationRunSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-replicationrun-detail")
     account = serializers.HyperlinkedRelatedField(
@@ -179,14 +207,30 @@ class ReplicationRunSerializer(serializers.ModelSerializer):
     created = serializers.DateTimeField(source="created_at")
     started = serializers.DateTimeField(source="started_at", allow_null=True)
     finished = serializers.DateTimeField(source="finished_at", allow_null=True)
+    cause = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True,
+        help_text="the id of the audit event of the change that caused the run (null: none)",
+    )  # fmt: skip
+    what_to_fix = serializers.SerializerMethodField(
+        help_text="for a failed or retrying run: what to fix (text) and the platform field to "
+        "change (field, may be empty); null otherwise"
+    )
     steps = ReplicationStepSerializer(many=True)
 
     class Meta:
         model = ReplicationRun
         fields = [
             "url", "id", "account", "trigger", "requested_by", "status", "attempt", "created",
-            "started", "finished", "error", "error_step", "error_operation", "error_code", "steps",
+            "started", "finished", "error", "error_step", "error_operation", "error_code",
+            "cause", "what_to_fix", "steps",
         ]  # fmt: skip
+
+    @extend_schema_field(WhatToFixSerializer(allow_null=True))
+    def get_what_to_fix(self, run: ReplicationRun) -> dict | None:
+        found = run_advice(run, run.account, run.steps.all())
+        if found is None:
+            return None
+        return {"text": found.advice.text, "field": found.advice.field, "code": found.code}
 
 
 class ResyncAccepted(serializers.Serializer):
@@ -194,6 +238,13 @@ class ResyncAccepted(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
     created = serializers.BooleanField(help_text="false: joined the run in progress")
+
+
+class RetryAccepted(serializers.Serializer):
+    url = serializers.URLField()
+    id = serializers.UUIDField()
+    status = serializers.CharField(help_text="waiting: a worker takes it next")
+    attempt = serializers.IntegerField(help_text="the attempt made so far; the next one is queued")
 
 
 def _with_runs_and_retirements(accounts):
@@ -263,12 +314,22 @@ class ReplicationRunViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ReplicationRunFilter
     pagination_class = HistoryPages
     queryset = (
-        ReplicationRun.objects.select_related("requested_by")
+        ReplicationRun.objects.select_related("requested_by", "account")
         .prefetch_related(
             Prefetch("steps", queryset=ReplicationStep.objects.order_by("attempt", "position"))
         )
         .order_by("-created_at")
     )
+
+    @extend_schema(request=None, responses={202: RetryAccepted})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, ResyncPermission])
+    def retry(self, request, pk=None):
+        """Retry a waiting or retrying run now: its next attempt is queued at once (202); a run
+        that is not waiting is refused (400, naming `run`)."""
+        run = services.run_retry_now(run=self.get_object(), actor=request.user)
+        url = reverse("api-replicationrun-detail", kwargs={"pk": run.pk}, request=request)
+        body = {"url": url, "id": str(run.pk), "status": run.status, "attempt": run.attempt}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 class UnmanagedAccountSerializer(serializers.ModelSerializer):

@@ -40,6 +40,18 @@ class Failure:
     error_step: str
     error_code: str
     error_line: str
+    # The account's run since then succeeded (or it is being replicated again).
+    resolved: bool = False
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """The newest retrying account of a platform: what went wrong and when it is tried again."""
+
+    account_id: int
+    account: str
+    message: str
+    next_attempt_at: datetime.datetime | None
 
 
 @dataclass
@@ -50,6 +62,26 @@ class PlatformSummary:
     accounts: dict[str, int]
     in_flight: dict[str, int]
     failures: list[Failure] = field(default_factory=list)
+    retrying: Retrying | None = None
+
+    @property
+    def health(self) -> str:
+        """failing (an account needs a person), retrying (amber), or healthy."""
+        if self.accounts.get(ProjectAccount.Status.FAILED):
+            return "failing"
+        if self.accounts.get(ProjectAccount.Status.RETRYING):
+            return "retrying"
+        return "healthy"
+
+    @property
+    def failing_now(self) -> list[Failure]:
+        """The newest failure of each account that still fails."""
+        return _one_per_account(failure for failure in self.failures if not failure.resolved)
+
+    @property
+    def resolved(self) -> list[Failure]:
+        """The newest failure of each account that has recovered since."""
+        return _one_per_account(failure for failure in self.failures if failure.resolved)
 
     @property
     def account_total(self) -> int:
@@ -142,9 +174,31 @@ def failures_by_id(run_ids: list[uuid.UUID]) -> dict[uuid.UUID, Failure]:
             error_step=run.error_step,
             error_code=run.error_code,
             error_line=first_line(run.error),
+            resolved=run.account.status != ProjectAccount.Status.FAILED
+            or run.account.deleted_at is not None,
         )
         for run in runs
     }
+
+
+def retrying_by_platform(limit: int = 500) -> dict[int, Retrying]:
+    """Each platform's newest retrying account (one query over the newest `limit`)."""
+    rows = (
+        ProjectAccount.objects.filter(
+            status=ProjectAccount.Status.RETRYING, deleted_at__isnull=True
+        )
+        .order_by("-updated_at")
+        .values_list(
+            "platform_id", "pk", "project__customer__identifier", "project__identifier",
+            "status_message", "next_attempt_at",
+        )[:limit]
+    )  # fmt: skip
+    found: dict[int, Retrying] = {}
+    for platform_id, pk, customer, project, message, due in rows:
+        found.setdefault(
+            platform_id, Retrying(pk, f"{customer}.{project}", first_line(message), due)
+        )
+    return found
 
 
 def platform_summaries(per_platform: int = FAILURES_PER_PLATFORM) -> list[PlatformSummary]:
@@ -159,15 +213,23 @@ def platform_summaries(per_platform: int = FAILURES_PER_PLATFORM) -> list[Platfo
     ranks = [f"failure_{rank}" for rank in range(per_platform)]
     ids = {platform.pk: [getattr(platform, rank) for rank in ranks] for platform in platforms}
     failures = failures_by_id([run_id for row in ids.values() for run_id in row if run_id])
+    retrying = retrying_by_platform()
     return [
         PlatformSummary(
             platform=platform,
             accounts=accounts[platform.pk],
             in_flight=in_flight[platform.pk],
             failures=[failures[run_id] for run_id in ids[platform.pk] if run_id in failures],
+            retrying=retrying.get(platform.pk),
         )
         for platform in platforms
     ]
+
+
+def _one_per_account(failures) -> list[Failure]:
+    """The newest failure of each account, newest first."""
+    seen: set[int] = set()
+    return [f for f in failures if not (f.account_id in seen or seen.add(f.account_id))]
 
 
 def first_line(text: str) -> str:

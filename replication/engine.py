@@ -19,6 +19,7 @@ from accounts.models import ProjectAccount
 from platforms.access import platform_access
 from replication.models import ReplicationRun, ReplicationStep
 
+from .account_status import parked_status, set_account_status, settle_ready
 from .creation_gate import start_queued_creations
 from .desired import for_account
 from .outcomes import Done, Failed, Outcome, Retry, Waiting
@@ -61,6 +62,7 @@ def claim(run_id, expected_attempt: int | None = None) -> ReplicationRun | None:
         attempt=F("attempt") + 1,
         lease_expires_at=now + lease(),
         next_attempt_at=None,
+        updated_at=now,
     )
     if not claimed:
         return None  # someone else got there first, or the run is over
@@ -97,7 +99,7 @@ def execute(
         _finish(run, ended[0], error=ended[1])
         return ended[0]
     account = run.account
-    _set_account_status(run, ProjectAccount.Status.IN_PROGRESS)
+    set_account_status(run, ProjectAccount.Status.RUNNING)
     context = RunContext(
         account=account, desired=for_account(account), access=platform_access(account.platform),
         attempt=run.attempt, wait_kind=run.wait_kind, waiting_since=run.waiting_since,
@@ -130,6 +132,7 @@ def _take_steps(run: ReplicationRun, context: RunContext, **options) -> Replicat
         if status is not None:
             return status
     _finish(run, ReplicationRun.Status.SUCCEEDED)
+    settle_ready(run)
     return ReplicationRun.Status.SUCCEEDED
 
 
@@ -278,7 +281,7 @@ def _act(
             return ReplicationRun.Status.WAITING
         case Retry():
             _write_step(run, call, ReplicationStep.Status.FAILED, outcome.remark, outcome.detail)
-            _park(run, outcome.delay, schedule)
+            _park(run, outcome.delay, schedule, retry_error=outcome.remark)
             return ReplicationRun.Status.WAITING
         case Failed():
             _write_step(run, call, outcome.step_status, outcome.remark, outcome.detail)
@@ -319,19 +322,17 @@ def _database_refused(run: ReplicationRun, step: str, error: DatabaseError) -> N
         logger.exception("replication run %s left to its lease: the database is gone", run.pk)
 
 
-def _set_account_status(run: ReplicationRun, status: ProjectAccount.Status) -> None:
-    ProjectAccount.objects.filter(pk=run.account_id).update(status=status)
-
-
 def _finish(run: ReplicationRun, status: ReplicationRun.Status, **fields) -> None:
     ReplicationRun.objects.filter(pk=run.pk).update(
-        status=status, finished_at=timezone.now(), lease_expires_at=None, **fields
-    )
+        status=status, finished_at=timezone.now(), lease_expires_at=None,
+        updated_at=timezone.now(), **fields,
+    )  # fmt: skip
 
 
 def _park(
-    run: ReplicationRun, delay: timedelta, schedule: Callable, waiting: Waiting | None = None
-) -> None:
+    run: ReplicationRun, delay: timedelta, schedule: Callable, waiting: Waiting | None = None,
+    retry_error: str = "",
+) -> None:  # fmt: skip
     """Leave the run waiting for its next attempt, counting a wait in line or a timed wait."""
     fields = {"status": ReplicationRun.Status.WAITING, "lease_expires_at": None}
     if waiting is not None and waiting.in_line:
@@ -341,9 +342,10 @@ def _park(
             timed_waits=F("timed_waits") + 1, wait_kind=waiting.wait_kind,
             waiting_since=waiting.waiting_since,
         )  # fmt: skip
-    fields["next_attempt_at"] = timezone.now() + delay
+    due = timezone.now() + delay
+    fields["next_attempt_at"], fields["updated_at"] = due, timezone.now()
     ReplicationRun.objects.filter(pk=run.pk).update(**fields)
-    _set_account_status(run, ProjectAccount.Status.WAITING)
+    set_account_status(run, *parked_status(waiting, retry_error), next_attempt_at=due)
     schedule(run, delay)
 
 
@@ -352,7 +354,7 @@ def _fail(run: ReplicationRun, step: str, message: str, operation: str = "", cod
         run, ReplicationRun.Status.FAILED, error=message, error_step=step,
         error_operation=operation, error_code=code,
     )  # fmt: skip
-    _set_account_status(run, ProjectAccount.Status.FAILED)
+    set_account_status(run, ProjectAccount.Status.FAILED, message)
 
 
 # Creation slots that come free: the queued runs that get them, and the hand-off.

@@ -13,7 +13,8 @@ from .models import ReplicationRun, UnmanagedAccount
 
 
 class ReplicationRunFilter(HistoryFilterSet):
-    """Runs by status, trigger, platform, account, requester and the days they were created."""
+    """Runs by status, trigger, platform, account, requester, batch and the days they were
+    created."""
 
     status = django_filters.ChoiceFilter(
         choices=ReplicationRun.Status.choices, empty_label="any status"
@@ -30,10 +31,13 @@ class ReplicationRunFilter(HistoryFilterSet):
         help_text="username of who asked for the run",
         widget=forms.TextInput(attrs={"placeholder": "username"}),
     )  # fmt: skip
+    batch = django_filters.UUIDFilter(
+        field_name="batches", label="Batch", help_text="the runs of one re-sync batch (its id)"
+    )
 
     class Meta(HistoryFilterSet.Meta):
         model = ReplicationRun
-        fields = ["status", "trigger", "platform", "account", "requested_by"]
+        fields = ["status", "trigger", "platform", "account", "requested_by", "batch"]
 
 
 class UnmanagedAccountFilter(django_filters.FilterSet):

@@ -27,6 +27,14 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "failed"
 
 
+# An active run's account shows one of these only before the run has moved it.
+SETTLED_ACCOUNT_STATUSES = (
+    ProjectAccount.Status.FAILED,
+    ProjectAccount.Status.READY,
+    ProjectAccount.Status.READY_WITH_WARNINGS,
+)
+
+
 class ReplicationRun(models.Model):
     """One attempt to make AWS match one project account's desired state; never edited by users."""
 
@@ -81,6 +89,12 @@ class ReplicationRun(models.Model):
     error_step = models.CharField(max_length=32, blank=True)
     error_operation = models.CharField(max_length=64, blank=True)
     error_code = models.CharField(max_length=100, blank=True)
+    # The configuration change (its audit event) that caused the run, when one did.
+    cause = models.ForeignKey(
+        "audit.AuditEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Any change the runs list shows: live pages compare it to answer "nothing changed".
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         db_table = "accounts_replicationrun"
@@ -103,10 +117,27 @@ class ReplicationRun(models.Model):
             # The dashboard: finished runs per day and each platform's latest failures, read
             # from the index alone in ranges of finished_at.
             models.Index(fields=["status", "finished_at"], name="run_status_finished"),
+            models.Index(fields=["updated_at"], name="run_updated"),
         ]
 
     def __str__(self) -> str:
         return f"run {self.id} of {self.account_id} ({self.status})"
+
+    @property
+    def shown_status(self) -> tuple[str, str]:
+        """(value, label) the pages show: an active run's is its account's distinct status
+        (queued, waiting for AWS, retrying...), a finished run's its own."""
+        if self.status in self.ACTIVE and self.account.status not in SETTLED_ACCOUNT_STATUSES:
+            return self.account.status, self.account.get_status_display()
+        return self.status, self.get_status_display()
+
+    @property
+    def shown_status_value(self) -> str:
+        return self.shown_status[0]
+
+    @property
+    def shown_status_label(self) -> str:
+        return self.shown_status[1]
 
     @property
     def counted_attempts(self) -> int:

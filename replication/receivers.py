@@ -21,11 +21,12 @@ logger = logging.getLogger(__name__)
 
 
 @receiver(accounts_changed, dispatch_uid="replication-accounts-changed")
-def replicate_changed_accounts(*, accounts, reason: str, actor, **kwargs) -> None:
-    """Request a run of each account, triggered by the change's reason; in Identity Center
-    mode, schedule one at each expiry of the project's bindings too (after commit)."""
+def replicate_changed_accounts(*, accounts, reason: str, actor, cause=None, **kwargs) -> None:
+    """Request a run of each account, triggered by the change's reason and caused by its audit
+    event; in Identity Center mode, schedule one at each expiry of the project's bindings too
+    (after commit)."""
     runs = request_replication_of_many(
-        accounts=accounts, trigger=ReplicationRun.Trigger(reason), actor=actor
+        accounts=accounts, trigger=ReplicationRun.Trigger(reason), actor=actor, cause=cause
     )
     account_ids = [run.account_id for run in runs]
     if account_ids:
@@ -48,8 +49,9 @@ def preview_platform_change(*, platform, before, after, **kwargs) -> Impact | No
 
 
 @receiver(platform_changed, dispatch_uid="replication-platform-changed")
-def replicate_affected_accounts(*, platform, before, after, **kwargs) -> None:
-    """Re-render the affected accounts' names and request a run of exactly those accounts."""
+def replicate_affected_accounts(*, platform, before, after, cause=None, **kwargs) -> None:
+    """Re-render the affected accounts' names and request a run of exactly those accounts,
+    caused by the change's audit event."""
     impact = impact_of(platform, before, after)
     for pk, names in impact.new_names.items():
         ProjectAccount.objects.filter(pk=pk).update(**names)
@@ -57,6 +59,7 @@ def replicate_affected_accounts(*, platform, before, after, **kwargs) -> None:
         accounts=impact.accounts.values(),
         trigger=ReplicationRun.Trigger.CONFIGURATION_CHANGED,
         actor=None,
+        cause=cause,
     )
 
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
 
 from accounts.models import ProjectAccount
 from replication.models import ReplicationRun
@@ -40,11 +41,12 @@ def purpose_for(lifecycle: str) -> str | None:
 
 
 def open_run(
-    *, account: ProjectAccount, trigger: str, actor: AbstractBaseUser | None
+    *, account: ProjectAccount, trigger: str, actor: AbstractBaseUser | None, cause=None
 ) -> tuple[ReplicationRun | None, bool]:
     """The account's active run, or a new one for its lifecycle; (None, False) if it gets none.
 
-    Not queued: the caller queues a new run (after its transaction commits).
+    Not queued: the caller queues a new run (after its transaction commits); the account shows
+    queued until a worker claims it. `cause`: the audit event of the change that caused it.
     """
     with transaction.atomic():
         lifecycle = (
@@ -61,8 +63,16 @@ def open_run(
         try:
             with transaction.atomic():
                 run = ReplicationRun.objects.create(
-                    account_id=account.pk, trigger=trigger, requested_by=actor, purpose=purpose
-                )
+                    account_id=account.pk, trigger=trigger, requested_by=actor, purpose=purpose,
+                    cause=cause,
+                )  # fmt: skip
+                queued = {
+                    "status": ProjectAccount.Status.QUEUED, "next_attempt_at": None,
+                    "status_message": "waiting for a worker", "updated_at": timezone.now(),
+                }  # fmt: skip
+                ProjectAccount.objects.filter(pk=account.pk).update(**queued)
+                for name, value in queued.items():
+                    setattr(account, name, value)
         except IntegrityError:
             # Another request created the account's run between our read and our insert.
             return ReplicationRun.objects.get(

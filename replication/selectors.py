@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import (
+    Case,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -11,6 +12,8 @@ from django.db.models import (
     Prefetch,
     QuerySet,
     Subquery,
+    Value,
+    When,
     prefetch_related_objects,
 )
 
@@ -42,12 +45,37 @@ def batch_progress(batch: ReplicationBatch) -> dict[str, int]:
     return {"done": done, "failed": failed, "remaining": total - done - failed, "total": total}
 
 
+# A batch's accounts, those needing a person first.
+BATCH_ORDER = Case(
+    When(status=ReplicationRun.Status.FAILED, then=Value(0)),
+    When(status__in=ReplicationRun.ACTIVE, then=Value(1)),
+    default=Value(2),
+)
+
+
+def batch_runs(batch: ReplicationBatch) -> QuerySet[ReplicationRun]:
+    """A batch's runs with their accounts: failed first, then in progress, then succeeded."""
+    return (
+        batch.runs.select_related("account__project__customer", "account__platform__location")
+        .annotate(order=BATCH_ORDER)
+        .order_by("order", "account__project__customer__identifier",
+                  "account__project__identifier", "account__platform_id")
+    )  # fmt: skip
+
+
 def run_history(*, account: ProjectAccount | None = None) -> QuerySet[ReplicationRun]:
     """Runs newest first, as the run-history table shows them: who asked, account, duration."""
-    runs = ReplicationRun.objects.select_related(
-        "requested_by", "account__project__customer", "account__platform__location"
-    ).annotate(
-        duration=ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
+    # The cause's action and actor only: its before and after may hold a whole platform record.
+    runs = (
+        ReplicationRun.objects.select_related(
+            "requested_by", "cause", "account__project__customer", "account__platform__location"
+        )
+        .defer("cause__before", "cause__after")
+        .annotate(
+            duration=ExpressionWrapper(
+                F("finished_at") - F("started_at"), output_field=DurationField()
+            )
+        )
     )
     if account is not None:
         runs = runs.filter(account=account)
@@ -66,7 +94,7 @@ def account_run(account: ProjectAccount, *, run_id=None) -> ReplicationRun | Non
     """The account's run `run_id`, or its newest run (the one in progress, if any), with steps."""
     runs = (
         ReplicationRun.objects.filter(account=account)
-        .select_related("requested_by")
+        .select_related("requested_by", "cause")
         .prefetch_related(
             Prefetch("steps", queryset=ReplicationStep.objects.order_by("attempt", "position"))
         )

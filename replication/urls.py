@@ -41,6 +41,11 @@ urlpatterns = [
     path("batches/<uuid:batch>/", views.batch_detail, name="replication-batch-detail"),
     path("batches/<uuid:batch>/progress/", views.batch_progress, name="replication-batch-progress"),
     path(
+        "batches/<uuid:batch>/retry-failed/",
+        views.batch_retry_failed,
+        name="replication-batch-retry-failed",
+    ),
+    path(
         "platforms/<slug:location>/<slug:platform>/resync/",
         views.resync_platform,
         name="platform-resync",
@@ -72,4 +77,5 @@ urlpatterns = [
     ),
     path("runs/", views.replication_run_list, name="replication-run-list"),
     path("runs/export.csv", views.replication_run_export, name="replication-run-export"),
+    path("runs/<uuid:run>/retry/", views.replication_run_retry, name="replication-run-retry"),
 ]

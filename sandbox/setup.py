@@ -1,8 +1,10 @@
 """The sandbox organization: a local AWS emulator set up the way the integration page says, and
 the platform `sandbox.local` that points at it.
 
-`bootstrap()` is idempotent: against an emulator that already has the setup it changes
-nothing and returns the same ids, so `make run` can call it at every start.
+`bootstrap()` is idempotent: against an emulator that already has the setup (the one that
+`make run` restores from var/sandbox/, see `persistence`) it changes nothing and returns the same
+ids, so `make run` can call it at every start. The platforms are created once: an existing one is
+the operator's and is never overwritten (unless `reset`, `run_sandbox --reset-platforms`).
 """
 
 from __future__ import annotations
@@ -339,25 +341,47 @@ def platform_record(state: SandboxState) -> dict:
     }
 
 
-def configure_platform(state: SandboxState):
-    """Create or update the platform `sandbox.local` in meshaws to use this emulator."""
-    return _apply(platform_record(state), "Sandbox (local AWS emulator)")
+def configure_platform(state: SandboxState, *, reset: bool = False):
+    """Create the platform `sandbox.local` on this emulator when it does not exist yet.
+
+    An existing one is the operator's: kept as it is, unless `reset` points it at the emulator
+    again (`run_sandbox --reset-platforms`).
+    """
+    return _apply(platform_record(state), "Sandbox (local AWS emulator)", reset=reset)
 
 
-def configure_sso_platform(state: SandboxState):
-    """Create or update `sandbox-sso.local`: this emulator, with access by Identity Center."""
+def configure_sso_platform(state: SandboxState, *, reset: bool = False):
+    """Create `sandbox-sso.local` (this emulator, access by Identity Center) when absent; an
+    existing one is kept as it is unless `reset`."""
     record = sso_platform_record(state, platform_record(state))
-    return _apply(record, "Sandbox with IAM Identity Center (local AWS emulator)")
+    name = "Sandbox with IAM Identity Center (local AWS emulator)"
+    return _apply(record, name, reset=reset)
 
 
-def _apply(record: dict, display_name: str):
-    """Create or update the platform of `record` in the location `local`."""
+def differences(applied, state: SandboxState) -> list[str]:
+    """The fields in which a kept sandbox platform differs from what the bootstrap would set
+    (secrets compared by fingerprint): the operator's edits, or a stale emulator's ids."""
+    platform = applied.platform
+    record = platform_record(state)
+    if platform.identifier == SSO_PLATFORM:
+        record = sso_platform_record(state, record)
+    wanted = config_io.parse_record(record, environ={}).as_dict()
+    actual = config_io.record_of(platform).as_dict()
+    keys = wanted.keys() | actual.keys()
+    return sorted(key for key in keys if wanted.get(key) != actual.get(key))
+
+
+def _apply(record: dict, display_name: str, *, reset: bool):
+    """Create the platform of `record` in the location `local`; update it only when `reset`."""
+    stored = selectors.platform_by_full_identifier(f"{record['platform']}.{SANDBOX_LOCATION}")
+    if stored is not None and not reset:
+        # Never overwrite an operator's edits: a restart must not revert them.
+        return services.PlatformApplied(stored, created=False, changed=False)
     location = Location.objects.filter(identifier=SANDBOX_LOCATION).first()
     if location is None:
         location = services.location_create(
             identifier=SANDBOX_LOCATION, display_name="Local sandbox", actor=None
         )
-    stored = selectors.platform_by_full_identifier(f"{record['platform']}.{SANDBOX_LOCATION}")
     parsed = config_io.parse_record(
         record, stored=config_io.record_of(stored) if stored else None, environ={}
     )

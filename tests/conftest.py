@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.identity_center",
     "tests.fixtures.lifecycle",
     "tests.fixtures.browser",
+    "tests.fixtures.notifications",
 ]
 
 

@@ -532,9 +532,9 @@ def crash_after_call(monkeypatch, position: int):
         monkeypatch.setattr(aws.capture, "capture_call", original)
 
 
-def edit_data(client, **changes):
+def edit_data(client, edit_url="/platforms/eu/aws-prod/edit/", **changes):
     """The platform's edit form as the browser would post it, with `changes` applied."""
-    page = client.get("/platforms/eu/aws-prod/edit/")
+    page = client.get(edit_url)
     editor = page.context["editor"]
     data = {name: ("" if value is None else value) for name, value in editor.form.initial.items()}
     for name in ("wait_for_external_avm", "enforce_account_alias"):

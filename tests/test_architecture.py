@@ -8,9 +8,23 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-APPS = ("aws", "audit", "platforms", "accounts", "replication", "sandbox", "meshaws_site")
+APPS = (
+    "aws",
+    "audit",
+    "platforms",
+    "accounts",
+    "replication",
+    "notifications",
+    "sandbox",
+    "meshaws_site",
+)
 # Modules that run something when imported, not libraries: a server's entry points, cron.
-NOT_LIBRARIES = {"meshaws_site.asgi", "meshaws_site.wsgi", "replication.cron"}
+NOT_LIBRARIES = {
+    "meshaws_site.asgi",
+    "meshaws_site.wsgi",
+    "replication.cron",
+    "notifications.cron",
+}
 
 
 def modules_of(app: str) -> list[str]:

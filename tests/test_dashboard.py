@@ -97,9 +97,10 @@ def test_it_counts_live_accounts_per_platform_and_status(
     client.force_login(alice)
     response = client.get("/")
     assert _summary(response, platform).accounts == {
-        "pending": 1, "in_progress": 0, "waiting": 0, "ready": 2, "failed": 1,
+        "queued": 1, "running": 0, "waiting_for_aws": 0, "retrying": 0, "failed": 1,
+        "ready": 2, "ready_with_warnings": 0,
     }  # fmt: skip
-    assert _summary(response, other_platform).accounts["pending"] == 1
+    assert _summary(response, other_platform).accounts["queued"] == 1
     card = _card(response.content.decode(), platform)
     assert 'data-testid="accounts-ready">2<' in card and "4 accounts" in card
 
@@ -134,6 +135,7 @@ def test_it_lists_the_latest_failures_with_their_one_line_error(client, charlie,
         account, "failed", 1, error_step="create_account", error_code="AccessDenied",
         error="not allowed to call CreateAccount\nTraceback: the rest of the story",
     )  # fmt: skip
+    ProjectAccount.objects.filter(pk=account.pk).update(status="failed")
     client.force_login(charlie)
     card = _card(client.get("/").content.decode(), platform)
     failure = card[card.index('data-testid="failure"') :]
@@ -162,7 +164,7 @@ def test_it_shows_the_five_newest_failures_of_each_platform(
 
 def test_it_says_when_a_platform_has_no_failures(client, alice, platform):
     client.force_login(alice)
-    assert "No failed runs." in _card(client.get("/").content.decode(), platform)
+    assert "No account is failing." in _card(client.get("/").content.decode(), platform)
 
 
 def test_it_draws_one_bar_slot_per_day_of_the_last_30_days(client, alice, web, platform):
@@ -263,9 +265,10 @@ def _seed(platforms, size: int) -> None:
 
 
 # Session, user, staff role, staff counts, two permission loads, account counts, runs in
-# flight, platforms with the ids of their latest failures, those failures, runs per day, audit
-# events. (The database needs no health check of its own: the page has read from it.)
-DASHBOARD_QUERIES = 12
+# flight, platforms with the ids of their latest failures, those failures, retrying accounts,
+# runs per day, audit events, the getting-started checklist. (The database needs no health
+# check of its own: the page has read from it.)
+DASHBOARD_QUERIES = 14
 
 
 @pytest.mark.parametrize("size", [5, 500])
@@ -386,3 +389,34 @@ def test_it_counts_the_days_before_today_once_an_hour(client, alice, web, platfo
     assert client.get("/").context["runs_chart"].succeeded == 1
     cache.clear()
     assert client.get("/").context["runs_chart"].succeeded == 2
+
+
+def test_a_failure_whose_account_recovered_is_marked_resolved(client, alice, web, platform):
+    account = project_account_create(project=web, platform=platform, actor=None)
+    _finished(account, "failed", 1, error="AccessDenied on ListParents")
+    ProjectAccount.objects.filter(pk=account.pk).update(status="failed")
+    client.force_login(alice)
+    card = _card(client.get("/").content.decode(), platform)
+    assert 'data-testid="failure"' in card and 'data-testid="resolved-failure"' not in card
+    ProjectAccount.objects.filter(pk=account.pk).update(status="ready")
+    summary = _summary(client.get("/"), platform)
+    assert summary.failing_now == [] and len(summary.resolved) == 1
+    card = _card(client.get("/").content.decode(), platform)
+    assert "No account is failing." in card and 'data-testid="resolved-failure"' in card
+
+
+def test_a_platform_with_a_retrying_account_is_amber_with_the_error(client, alice, web, platform):
+    account = project_account_create(project=web, platform=platform, actor=None)
+    ProjectAccount.objects.filter(pk=account.pk).update(
+        status="retrying",
+        status_message="ListRoots failed with EndpointConnectionError",
+        next_attempt_at=timezone.now(),
+    )
+    client.force_login(alice)
+    response = client.get("/")
+    assert _summary(response, platform).health == "retrying"
+    card = _card(response.content.decode(), platform)
+    assert 'data-health="retrying"' in card
+    assert "ListRoots failed with EndpointConnectionError" in card
+    ProjectAccount.objects.filter(pk=account.pk).update(status="failed")
+    assert _summary(client.get("/"), platform).health == "failing"

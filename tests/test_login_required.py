@@ -1,10 +1,10 @@
-"""Every page needs a signed-in user; only sign-in and the health check are public."""
+"""Every page needs a signed-in user; only sign-in, the health check and the favicon are public."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Django admin's own sign-in page is public like ours.
-PUBLIC = {"/login/", "/healthz", "/admin/login/"}
+PUBLIC = {"/login/", "/healthz", "/admin/login/", "/favicon.ico"}
 
 
 def _pages(patterns=None, prefix=""):

@@ -1,5 +1,6 @@
 """Every write of the accounts app, each in a transaction with its audit event."""
 
+from .bulk_enable import EnableRefused, EnableResult, projects_enable
 from .project_accounts import project_account_create, project_account_names
 from .projects import (
     binding_create,
@@ -19,7 +20,16 @@ from .retirement import (
     deletion_request,
     retirement_complete,
 )
-from .staff import api_token_create, generate_password, staff_user_create
+from .staff import (
+    api_token_create,
+    api_token_revoke,
+    generate_password,
+    staff_password_set,
+    staff_role_set,
+    staff_user_create,
+    staff_user_deactivate,
+    staff_user_reactivate,
+)
 
 __all__ = [
     "account_detach",
@@ -27,8 +37,12 @@ __all__ = [
     "deletion_approve",
     "deletion_decline",
     "deletion_request",
+    "EnableRefused",
+    "EnableResult",
+    "projects_enable",
     "retirement_complete",
     "api_token_create",
+    "api_token_revoke",
     "binding_create",
     "binding_delete",
     "binding_update",
@@ -40,5 +54,9 @@ __all__ = [
     "project_create",
     "project_role_create",
     "project_update",
+    "staff_password_set",
+    "staff_role_set",
     "staff_user_create",
+    "staff_user_deactivate",
+    "staff_user_reactivate",
 ]

@@ -32,7 +32,8 @@ def _account_state(account: ProjectAccount) -> dict:
     }
 
 
-def _landing_zone_for(platform: PlatformInstance, identifier: str | None) -> LandingZone:
+def landing_zone_for(platform: PlatformInstance, identifier: str | None) -> LandingZone:
+    """The zone named `identifier` (empty: the first enabled one); ValidationError on it."""
     zones = list(platform.landing_zones.order_by("position"))
     if identifier:
         zone = next((zone for zone in zones if zone.identifier == identifier), None)
@@ -130,7 +131,7 @@ def project_account_create(
             {"platform": f"{project.full_identifier} already has an account on "
              f"{platform.full_identifier}"}
         )  # fmt: skip
-    zone = _landing_zone_for(platform, landing_zone)
+    zone = landing_zone_for(platform, landing_zone)
     if aws_account_id:
         aws_account_id = str(aws_account_id).strip()
         check_field("aws_account_id", patterns.validate_aws_account_id, aws_account_id)
@@ -169,7 +170,7 @@ def project_account_create(
         project=project, platform=platform, landing_zone=zone,
         tenant_platform_number=tenant_number, aws_account_id=aws_account_id or None, **names,
     )  # fmt: skip
-    audit_event_create(
+    event = audit_event_create(
         actor=actor,
         action="project_account.create",
         object_type="project_account",
@@ -178,5 +179,5 @@ def project_account_create(
         after=_account_state(account),
         remark="adopting an existing AWS account" if aws_account_id else "",
     )
-    signals.replicate([account], signals.ACCOUNT_CREATED)
+    signals.replicate([account], signals.ACCOUNT_CREATED, cause=event)
     return account

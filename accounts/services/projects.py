@@ -19,9 +19,10 @@ def _field_error(field: str, error: ValidationError) -> ValidationError:
     return ValidationError({field: error.messages})
 
 
-def _replicate_project(project: Project, reason: str) -> None:
-    """Each of the project's live accounts must reach AWS again (bindings and tags)."""
-    signals.replicate(project.accounts.filter(deleted_at__isnull=True), reason)
+def _replicate_project(project: Project, reason: str, cause=None) -> None:
+    """Each of the project's live accounts must reach AWS again (bindings and tags), the runs
+    caused by the change's audit event `cause`."""
+    signals.replicate(project.accounts.filter(deleted_at__isnull=True), reason, cause=cause)
 
 
 def check_field(field: str, validator, *args, **kwargs) -> None:
@@ -139,12 +140,12 @@ def project_update(
         project.tags = tags
     if _project_state(project) != before:
         project.save(update_fields=["display_name", "tags"])
-        if project.tags != before["tags"]:
-            _replicate_project(project, signals.PROJECT_CHANGED)
-        audit_event_create(
+        event = audit_event_create(
             actor=actor, action="project.update", object_type="project", object_id=project.pk,
             object_repr=project.full_identifier, before=before, after=_project_state(project),
         )  # fmt: skip
+        if project.tags != before["tags"]:
+            _replicate_project(project, signals.PROJECT_CHANGED, cause=event)
     return project
 
 
@@ -201,11 +202,11 @@ def binding_create(
             {"user": f"{user} is already bound to {project.full_identifier}; change the role"}
         )
     binding = Binding.objects.create(project=project, user=user, role=role, expires_at=expires_at)
-    audit_event_create(
+    event = audit_event_create(
         actor=actor, action="binding.create", object_type="binding", object_id=binding.pk,
         object_repr=f"{user} on {project.full_identifier}", after=_binding_state(binding),
     )  # fmt: skip
-    _replicate_project(project, signals.BINDINGS_CHANGED)
+    _replicate_project(project, signals.BINDINGS_CHANGED, cause=event)
     return binding
 
 
@@ -229,12 +230,12 @@ def binding_update(
         binding.expires_at = expires_at
     if _binding_state(binding) != before:
         binding.save(update_fields=["role", "expires_at"])
-        audit_event_create(
+        event = audit_event_create(
             actor=actor, action="binding.update", object_type="binding", object_id=binding.pk,
             object_repr=f"{binding.user} on {binding.project.full_identifier}",
             before=before, after=_binding_state(binding),
         )  # fmt: skip
-        _replicate_project(binding.project, signals.BINDINGS_CHANGED)
+        _replicate_project(binding.project, signals.BINDINGS_CHANGED, cause=event)
     return binding
 
 
@@ -244,8 +245,8 @@ def binding_delete(*, binding: Binding, actor: AbstractBaseUser | None) -> None:
     before = _binding_state(binding)
     pk = binding.pk
     binding.delete()
-    audit_event_create(
+    event = audit_event_create(
         actor=actor, action="binding.delete", object_type="binding", object_id=pk,
         object_repr=f"{before['user']} on {before['project']}", before=before,
     )  # fmt: skip
-    _replicate_project(binding.project, signals.BINDINGS_CHANGED)
+    _replicate_project(binding.project, signals.BINDINGS_CHANGED, cause=event)

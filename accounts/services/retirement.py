@@ -54,7 +54,7 @@ def _pending(account: ProjectAccount) -> AccountRetirement:
 
 
 def _audit(account: ProjectAccount, action: str, actor, before: str, comment: str, **extra):
-    audit_event_create(
+    return audit_event_create(
         actor=actor, action=f"project_account.{action}", object_type="project_account",
         object_id=account.pk, object_repr=str(account),
         before={"lifecycle": before},
@@ -64,6 +64,8 @@ def _audit(account: ProjectAccount, action: str, actor, before: str, comment: st
 
 
 def _set_lifecycle(account: ProjectAccount, lifecycle: str, **fields) -> None:
+    # updated_at: the live pages (replication.live) see the change.
+    fields.setdefault("updated_at", timezone.now())
     account.lifecycle = lifecycle
     for name, value in fields.items():
         setattr(account, name, value)
@@ -94,6 +96,13 @@ def deletion_request(
             comment=f"approved at once: landing zone {account.landing_zone.identifier} has "
             "automateDeletionApproval",
         )  # fmt: skip
+    else:
+        # After commit: a request rolled back must not ask anyone for an approval.
+        transaction.on_commit(
+            lambda: signals.retirement_needs_approval.send_robust(
+                sender=AccountRetirement, retirement=retirement, account=account, actor=actor
+            )
+        )
     return retirement
 
 
@@ -117,14 +126,15 @@ def _approve(account, retirement, *, actor, automatic: bool, comment: str) -> Ac
     retirement.decision = AccountRetirement.Decision.APPROVED
     retirement.decided_by, retirement.decided_at = actor, timezone.now()
     retirement.decision_comment, retirement.automatic = comment, automatic
+    retirement.updated_at = retirement.decided_at
     retirement.save()
     before = account.lifecycle
     _set_lifecycle(account, Lifecycle.RETIRING)
-    _audit(
+    event = _audit(
         account, "deletion_approve", actor, before, comment, retirement=retirement.pk,
         automatic=automatic,
     )  # fmt: skip
-    signals.replicate([account], signals.DELETION_APPROVED, actor)
+    signals.replicate([account], signals.DELETION_APPROVED, actor, cause=event)
     return retirement
 
 
@@ -139,6 +149,7 @@ def deletion_decline(
     retirement.decision = AccountRetirement.Decision.DECLINED
     retirement.decided_by, retirement.decided_at = actor, timezone.now()
     retirement.decision_comment = comment
+    retirement.updated_at = retirement.decided_at
     retirement.save()
     before = account.lifecycle
     _set_lifecycle(account, retirement.previous_lifecycle)
@@ -157,7 +168,7 @@ def retirement_complete(*, account: ProjectAccount, actor: AbstractBaseUser | No
     _set_lifecycle(account, Lifecycle.DELETED, deleted_at=now)
     account.retirements.filter(
         decision=AccountRetirement.Decision.APPROVED, completed_at__isnull=True
-    ).update(completed_at=now)
+    ).update(completed_at=now, updated_at=now)
     _audit(account, "retire", actor, before, "retired", aws_account_id=account.aws_account_id)
 
 
@@ -174,11 +185,11 @@ def account_detach(
             {"account": f"{account} is {account.get_lifecycle_display()}; only an active "
              "account (or one whose retirement awaits approval) can be detached"}
         )  # fmt: skip
-    account.retirements.filter(decision=AccountRetirement.Decision.PENDING).update(
-        decision=AccountRetirement.Decision.DECLINED, decided_by=actor,
-        decided_at=timezone.now(), decision_comment=f"detached instead: {comment}"[:255],
-    )  # fmt: skip
     now = timezone.now()
+    account.retirements.filter(decision=AccountRetirement.Decision.PENDING).update(
+        decision=AccountRetirement.Decision.DECLINED, decided_by=actor, decided_at=now,
+        decision_comment=f"detached instead: {comment}"[:255], updated_at=now,
+    )  # fmt: skip
     before = account.lifecycle
     _set_lifecycle(account, Lifecycle.DETACHED, deleted_at=now, released_at=now)
     _audit(account, "detach", actor, before, comment, aws_account_id=account.aws_account_id)

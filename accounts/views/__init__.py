@@ -1,5 +1,6 @@
 """Pages of the accounts app: customers, projects, bindings and the users bound."""
 
+from .bulk_enable import projects_enable_page
 from .projects import (
     binding_add,
     binding_edit,
@@ -25,5 +26,6 @@ __all__ = [
     "project_edit",
     "project_enable",
     "project_list",
+    "projects_enable_page",
     "user_detail",
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions as account_permissions
@@ -38,6 +41,8 @@ def _project_or_404(customer: str, project: str) -> Project:
 def customer_list(request):
     """Every customer with its number of projects, and (operators) a form to add one."""
     form = CustomerForm(request.POST or None)
+    # Where to go back to once the customer exists (the new-project form links here).
+    back_to = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
     if request.method == "POST":
         if not request.user.has_perm(account_permissions.ADD_CUSTOMER):
             raise PermissionDenied
@@ -48,12 +53,29 @@ def customer_list(request):
                 add_service_errors(form, error)
             else:
                 messages.success(request, f"Customer {customer.identifier} created.")
+                if back_to:
+                    return redirect(_with_query(back_to, customer=customer.identifier))
                 return redirect("customer-detail", customer=customer.identifier)
     return render(
         request, "accounts/customer_list.html",
-        {"customers": selectors.customer_list(), "form": form},
+        {"customers": selectors.customer_list(), "form": form, "next": back_to},
         status=400 if form.errors else 200,
     )  # fmt: skip
+
+
+def _safe_next(request, url: str) -> str:
+    """`url` if it leads back into this site, else "" (never an open redirect)."""
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if url and allowed and "\x00" not in url else ""
+
+
+def _with_query(url: str, **params: str) -> str:
+    """`url` with `params` set in its query string."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query)) | params
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @permission_required(account_permissions.VIEW_CUSTOMERS, raise_exception=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aws
+from platforms import advice
 from platforms.access import PlatformAccess, credential_source, service_credentials
 
 SESSION_NAME = "meshaws-connection-check"
@@ -60,10 +61,9 @@ class Checker:
         return text
 
     def failed(self, name: str, error: aws.AwsError, fix: str) -> Check:
-        if error.code in aws.UNREACHABLE_CODES:
-            where = self.endpoint_url or "AWS"
-            fix = f"meshaws cannot reach {where}; check the platform's endpoint URL and network"
-        elif error.transient:
+        if error.code in aws.UNREACHABLE_CODES | aws.TRANSIENT_ERROR_CODES:
+            fix = advice.what_to_fix(error.code, endpoint=self.endpoint_url or "AWS").text
+        elif error.transient:  # a 5xx under a code of its own
             fix = f"{fix} (AWS reported a temporary failure: try again)"
         detail = f"{error.operation} failed: {self.scrub(error.message)}"
         return Check(name, False, detail, aws_error_code=error.code, fix=fix)
@@ -82,7 +82,10 @@ class Checker:
         try:
             found = service_credentials(self.access, fresh=True, max_attempts=MAX_ATTEMPTS)
         except aws.AwsError as error:
-            return self.failed(CREDENTIALS, error, _credentials_fix(error.code)), None
+            fix = advice.what_to_fix(
+                error.code, step=advice.CREDENTIALS, operation=error.operation
+            ).text
+            return self.failed(CREDENTIALS, error, fix), None
         except ValueError as error:  # botocore refuses a malformed endpoint URL
             return Check(
                 CREDENTIALS, False, self.scrub(str(error)),
@@ -118,7 +121,10 @@ class Checker:
                 endpoint_url=self.endpoint_url, max_attempts=MAX_ATTEMPTS,
             )  # fmt: skip
         except aws.AwsError as error:
-            fix = _assume_fix(error.code, what, role_arn, self.principal())
+            fix = advice.what_to_fix(
+                error.code, operation=advice.ASSUME_ROLE, what=what, role_arn=role_arn,
+                principal=self.principal(),
+            ).text  # fmt: skip
             return self.failed(name, error, fix), None
         except ValueError as error:  # botocore refuses a malformed endpoint URL
             return Check(
@@ -135,7 +141,8 @@ class Checker:
         try:
             roots = [root["Id"] for root in aws.paginate(org, "list_roots", "Roots")]
         except aws.AwsError as error:
-            return self.failed(LIST_ROOTS, error, _organizations_fix(error.code, "ListRoots")), None
+            fix = advice.what_to_fix(error.code, operation=error.operation).text
+            return self.failed(LIST_ROOTS, error, fix), None
         if not roots:
             return Check(
                 LIST_ROOTS, False, "the organization has no root",
@@ -174,8 +181,9 @@ class Checker:
         try:
             found = aws.call(org, "describe_organizational_unit", OrganizationalUnitId=target)
         except aws.AwsError as error:
-            if error.code in aws.ACCESS_DENIED_CODES:
-                fix = _organizations_fix(error.code, "DescribeOrganizationalUnit")
+            fix = advice.what_to_fix(
+                error.code, operation=error.operation, target=target, default=fix
+            ).text
             return self.failed(name, error, fix)
         ou_name = found["OrganizationalUnit"].get("Name", "")
         return Check(name, True, f"OU {target} exists" + (f" ({ou_name})" if ou_name else ""))
@@ -200,62 +208,9 @@ class Checker:
         try:
             aws.call(cloudformation, "describe_stack_set", StackSetName=zone.stack_set_name)
         except aws.AwsError as error:
-            if error.code == "StackSetNotFoundException":
-                fix = (
-                    f"create the StackSet {zone.stack_set_name} in {region} in the automation "
-                    "account, or fix the landing zone"
-                )
-            elif error.code in aws.ACCESS_DENIED_CODES:
-                fix = "allow the automation role cloudformation:DescribeStackSet (and the StackSet "
-                fix += "operations meshaws uses)"
-            else:
-                fix = "check the landing zone's StackSet name and region"
+            fix = advice.what_to_fix(
+                error.code, step="bootstrap-stack", operation=error.operation,
+                stack_set=zone.stack_set_name, region=region,
+            ).text  # fmt: skip
             return self.failed(name, error, fix)
         return Check(name, True, f"StackSet {zone.stack_set_name} exists in {region}")
-
-
-def _credentials_fix(code: str) -> str:
-    if code == "NoCredentials":
-        return (
-            "give the platform meshfedServiceUser keys or webIdentity, or run meshaws where "
-            "boto3's default chain finds credentials (instance or pod role, AWS_* environment, "
-            "profile)"
-        )
-    if code == "InvalidWebIdentityTokenFile":
-        return "fix webIdentity.tokenFile: it must name a readable file holding the OIDC token"
-    if code in aws.ACCESS_DENIED_CODES or code in {"InvalidIdentityToken", "IDPRejectedClaim"}:
-        return (
-            "check the web identity role's trust policy: it must allow "
-            "sts:AssumeRoleWithWebIdentity for the token's issuer, audience and subject"
-        )
-    if code in {"ExpiredTokenException", "ExpiredToken"}:
-        return "the web identity token has expired; check that it is refreshed in its file"
-    return "check the platform's credentials (see the AWS setup guide)"
-
-
-def _assume_fix(code: str, what: str, role_arn: str, principal: str) -> str:
-    if code in aws.ACCESS_DENIED_CODES:
-        return f"check the role's trust policy allows {principal} and that the external id matches"
-    if code in aws.INVALID_KEY_CODES:
-        return (
-            "the service user's access key or secret key is wrong or inactive; store the "
-            "current keys of the meshfed-service user"
-        )
-    if code == "ExpiredToken":
-        return "the service user's keys are expired; store current keys of meshfed-service"
-    if code in {"ValidationError", "InvalidParameterValue"}:
-        return f"the {what} role ARN {role_arn} is malformed; fix it"
-    if code == "RegionDisabledException":
-        return "STS is not enabled in the platform's region; activate it or change the region"
-    return f"check the {what} role ARN and its external id"
-
-
-def _organizations_fix(code: str, operation: str) -> str:
-    if code in aws.ACCESS_DENIED_CODES:
-        return f"allow the management role organizations:{operation} (see the AWS setup guide)"
-    if code == "AWSOrganizationsNotInUseException":
-        return (
-            "the management role's account is not in an organization: use the role in the "
-            "organization's management account"
-        )
-    return "check the management role ARN: it must be in the organization's management account"

@@ -11,7 +11,7 @@ from aws import known_regions
 from platforms.config_io import PlatformRecord
 from platforms.models import PlatformInstance
 
-from . import mapping
+from . import mapping, sealed
 from .platform import DEFAULT_CHAIN, PlatformForm
 from .rows import LandingZoneForm, LandingZoneFormSet, RoleMappingFormSet
 
@@ -49,11 +49,17 @@ class PlatformEditor:
 
     def __init__(self, data=None, *, platform: PlatformInstance | None = None, initial=None):
         platform_initial, mappings, zones = initial or ({}, [], [])
+        # Secrets typed on an earlier page come back sealed; the page sends them on, sealed.
+        data = sealed.unseal(data) if data is not None else None
+        self.sealed_secrets = sealed.seal(data) if data is not None else ""
         self.form = PlatformForm(data, platform=platform, initial=platform_initial)
         self.role_mappings = RoleMappingFormSet(data, prefix="rm", initial=mappings)
         self.landing_zones = LandingZoneFormSet(data, prefix="lz", initial=zones)
+        if data is not None:
+            self.form.note_kept_secrets(sealed.typed_secrets(data))
         self._mapping_rows: list[int] = []
         self._zone_rows: list[int] = []
+        self._refused: set[tuple[str | None, str]] = set()
 
     def is_valid(self) -> bool:
         """Whether every part parsed (types, required fields); the record rules come next."""
@@ -80,17 +86,30 @@ class PlatformEditor:
         return data
 
     def add_record_errors(self, errors: dict[str, list[str]]) -> None:
-        """Put each `path: messages` error on the field (or row) the path names."""
+        """Put each `path: messages` error on the field (or row) the path names.
+
+        A field the form already refused (not a number, say) keeps its own error: the record
+        saw no value there and would only add "required".
+        """
+        forms_ = [self.form, *self.role_mappings.forms, *self.landing_zones.forms]
+        self._refused = {(form.prefix, name) for form in forms_ for name in form.errors}
         for path, messages in errors.items():
             for message in messages:
                 self._add_error(path, message)
+
+    def _put(self, form: forms.Form, field: str | None, message: str) -> None:
+        if field is not None and (form.prefix, field) in self._refused:
+            return
+        form.add_error(field, message)
 
     def _add_error(self, path: str, message: str) -> None:
         match = PATH.match(path)
         if match is None:
             field = mapping.FIELD_OF_PATH.get(path)
-            self.form.add_error(field if field in self.form.fields else None, f"{path}: {message}"
-                                if field is None else message)  # fmt: skip
+            if field in self.form.fields:
+                self._put(self.form, field, message)
+            else:
+                self._put(self.form, None, f"{path}: {message}")
             return
         index, rest = int(match["index"]), match["rest"] or ""
         if match["list"] == "roleMappings":
@@ -107,21 +126,32 @@ class PlatformEditor:
             if field is None and rest.startswith("roleMappings"):
                 field = "role_mappings"
                 message = f"{rest}: {message}"
-        row.add_error(field, message)
+        self._put(row, field if field in row.fields else None, message)
+
+    @property
+    def error_links(self) -> list[tuple[str, str, str]]:
+        """(where, message, anchor) for every error, for the summary above the form."""
+        summary = []
+        for name, errors in self.form.errors.items():
+            if name == "__all__":
+                where, anchor = "Platform", "platform-form"
+            else:
+                where, anchor = str(self.form[name].label), self.form[name].auto_id
+            summary += [(where, str(error), anchor) for error in errors]
+        parts = (("Role mapping", self.role_mappings), ("Landing zone", self.landing_zones))
+        for title, formset in parts:
+            summary += [(title + "s", str(error), formset.prefix) for error in
+                        formset.non_form_errors()]  # fmt: skip
+            for number, row in enumerate(formset.forms, start=1):
+                for name, errors in row.errors.items():
+                    where, anchor = f"{title} {number}", f"{row.prefix}-row"
+                    if name != "__all__":
+                        where += f", {row[name].label}"
+                        anchor = row[name].auto_id
+                    summary += [(where, str(error), anchor) for error in errors]
+        return summary
 
     @property
     def error_summary(self) -> list[tuple[str, str]]:
-        """(where, message) for every error, for the summary above the form."""
-        summary = []
-        for name, errors in self.form.errors.items():
-            label = "Platform" if name == "__all__" else self.form[name].label
-            summary += [(str(label), str(error)) for error in errors]
-        parts = (("Role mapping", self.role_mappings), ("Landing zone", self.landing_zones))
-        for title, formset in parts:
-            for number, row in enumerate(formset.forms, start=1):
-                for name, errors in row.errors.items():
-                    where = f"{title} {number}"
-                    if name != "__all__":
-                        where += f", {row[name].label}"
-                    summary += [(where, str(error)) for error in errors]
-        return summary
+        """(where, message) for every error."""
+        return [(where, message) for where, message, _ in self.error_links]

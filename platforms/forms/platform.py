@@ -212,6 +212,14 @@ class PlatformForm(forms.Form):
                         "endpoint, region or a role it is sent to changes)"
                     )
 
+    def note_kept_secrets(self, names) -> None:
+        """Say in these secret boxes that the value typed before is kept (sealed, not shown)."""
+        for name in names:
+            field = self.fields[name]
+            field.widget.attrs["placeholder"] = "kept from your last try (sealed)"
+            field.widget.attrs["data-sealed"] = "true"
+            field.help_text = "typed before and kept, never shown again; type it to replace it"
+
     def record_data(self) -> dict[str, Any]:
         """The cleaned fields in the record format (keys as in platform files)."""
         values = {**self.cleaned_data}

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 import aws
 from accounts.models import ProjectAccount
@@ -113,6 +114,17 @@ class RunContext:
 
     def organizations(self):
         return self.client("organizations", self.management, region=aws.ORGANIZATIONS_REGION)
+
+    def observe(self, field: str, actual: Any, wanted: Any) -> None:
+        """Record what AWS has for `field` (alias, ou, tags, name) beside what is wanted, for
+        the pages to show where they differ; written only when it changed."""
+        found = {"actual": actual, "wanted": wanted}
+        if self.account.actual.get(field) == found:
+            return
+        self.account.actual = {**self.account.actual, field: found}
+        ProjectAccount.objects.filter(pk=self.account.pk).update(
+            actual=self.account.actual, updated_at=timezone.now()
+        )
 
     def save_account(self, **fields: Any) -> None:
         """Write account fields at once in their own committed transaction.

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 
 import aws
-from accounts.models import ProjectAccount
 from platforms import patterns
 from platforms.models import LandingZone
 from replication.models import ReplicationStep
@@ -270,9 +269,5 @@ def _followed(ctx: RunContext, cloudformation, operation_id: str, changes, what)
 
 
 def finish(ctx: RunContext) -> StepResult:
-    """The account is ready."""
-    with transaction.atomic():
-        ProjectAccount.objects.filter(pk=ctx.account.pk).update(
-            status=ProjectAccount.Status.READY, last_run_at=timezone.now()
-        )
+    """The account is ready (the engine writes ready, or ready with warnings, as the run ends)."""
     return StepResult(ReplicationStep.Status.OK, f"account {ctx.account_id} is ready")

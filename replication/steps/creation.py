@@ -81,7 +81,9 @@ def account(ctx: RunContext) -> StepResult:
     if ctx.desired.external_provisioning is not None:
         return _find_externally_created(ctx, org)
     if ctx.account_id:
-        _require_active(describe_known(ctx, org))
+        found = describe_known(ctx, org)
+        _require_active(found)
+        ctx.observe("name", found.get("Name", ""), ctx.account.name)
         return StepResult(ReplicationStep.Status.OK, f"account {ctx.account_id} exists")
     if ctx.account.create_request_id:
         return follow_request(ctx, org, ctx.account.create_request_id)
@@ -321,6 +323,7 @@ def follow_request(
     if state == "SUCCEEDED":
         # The access step's grace for a new account counts from here.
         ctx.save_account(aws_account_id=status["AccountId"], creation_succeeded_at=timezone.now())
+        ctx.observe("name", status.get("AccountName", ""), ctx.account.name)
         verb = "created" if created else "creation finished:"
         return StepResult(ReplicationStep.Status.CHANGED, f"{verb} account {status['AccountId']}")
     if state == "IN_PROGRESS":

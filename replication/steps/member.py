@@ -77,8 +77,10 @@ def alias(ctx: RunContext) -> StepResult:
     iam = _iam(ctx)
     current = aws.call(iam, "list_account_aliases")["AccountAliases"]
     if wanted in current:
+        ctx.observe("alias", wanted, wanted)
         return StepResult(ReplicationStep.Status.OK, f"alias {wanted}")
     if current and not ctx.desired.enforce_alias:
+        ctx.observe("alias", current[0], wanted)
         return StepResult(
             ReplicationStep.Status.WARNING,
             f"the account has alias {current[0]}; enforceAccountAlias is off, kept",
@@ -94,6 +96,7 @@ def alias(ctx: RunContext) -> StepResult:
                 "pattern", operation=error.operation, code=error.code,
             ) from None  # fmt: skip
         raise
+    ctx.observe("alias", wanted, wanted)
     replaced = f" (replaced {', '.join(current)})" if current else ""
     return StepResult(ReplicationStep.Status.CHANGED, f"set alias {wanted}{replaced}")
 

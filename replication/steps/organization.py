@@ -106,6 +106,9 @@ def tags(ctx: RunContext) -> StepResult:
         )  # fmt: skip
     if stale:
         aws.call(org, "untag_resource", ResourceId=ctx.account_id, TagKeys=stale)
+    # Only the tags meshaws decides (its prefix's, or the wanted ones without a prefix).
+    ours = {k: v for k, v in current.items() if k in desired or (prefix and k.startswith(prefix))}
+    ctx.observe("tags", {**{k: v for k, v in ours.items() if k not in stale}, **missing}, desired)
     if not missing and not stale:
         return StepResult(ReplicationStep.Status.OK, f"{len(desired)} tags as wanted")
     return StepResult(
@@ -121,9 +124,12 @@ def organizational_unit(ctx: RunContext) -> StepResult:
     current = parents[0]["Id"] if parents else ""
     target = ctx.desired.target_ou
     if current == target:
+        ctx.observe("ou", current, target)
         return StepResult(ReplicationStep.Status.OK, f"in {target}")
     hierarchical = ctx.desired.allow_hierarchical_ou_assignment
     if hierarchical and parents and _is_below(org, parents[0], target):
+        # Below the wanted OU is where the platform allows it to be: not a difference.
+        ctx.observe("ou", current, current)
         return StepResult(
             ReplicationStep.Status.OK,
             f"stays in {current}, an OU below {target} (hierarchical OU assignment)",
@@ -132,6 +138,7 @@ def organizational_unit(ctx: RunContext) -> StepResult:
         org, "move_account", AccountId=ctx.account_id, SourceParentId=current,
         DestinationParentId=target,
     )  # fmt: skip
+    ctx.observe("ou", target, target)
     return StepResult(ReplicationStep.Status.CHANGED, f"moved from {current} to {target}")
 
 

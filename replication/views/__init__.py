@@ -5,6 +5,7 @@ from .account import project_account_detail, project_account_live, project_accou
 from .batches import (
     batch_detail,
     batch_progress,
+    batch_retry_failed,
     project_account_list,
     resync_platform,
     resync_selected,
@@ -25,6 +26,7 @@ from .retirements import (
     retirement_decline,
     retirement_list,
 )
+from .retry import replication_run_retry
 from .runs import replication_run_export, replication_run_list
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "adopt_selected",
     "batch_detail",
     "batch_progress",
+    "batch_retry_failed",
     "dashboard",
     "discover_platform",
     "discovery_progress",
@@ -44,6 +47,7 @@ __all__ = [
     "project_account_retire",
     "replication_run_export",
     "replication_run_list",
+    "replication_run_retry",
     "resync_platform",
     "resync_selected",
     "retirement_approve",

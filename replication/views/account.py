@@ -3,7 +3,6 @@ retirements.py), its current run live, its run history, re-sync."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from replication import selectors, services
 from replication.desired import for_account
 from replication.models import ReplicationRun, ReplicationStep
 from replication.steps import STEP_NAMES, step_names
+from replication.what_to_fix import run_advice
 
 from .retirements import lifecycle_history, pending_retirement
 
@@ -37,10 +37,6 @@ DONE = {
     ReplicationStep.Status.SKIPPED,
     ReplicationStep.Status.WARNING,
 }
-
-
-# The remark of the alias step that found another alias with enforceAccountAlias off.
-ALIAS_KEPT = re.compile(r"the account has alias (?P<kept>\S+); enforceAccountAlias is off")
 
 
 @dataclass
@@ -64,27 +60,6 @@ def _account_or_404(pk: int, **options) -> ProjectAccount:
     if found is None:
         raise Http404(f"no project account {pk}")
     return found
-
-
-def _alias_kept(account: ProjectAccount, run: ReplicationRun | None, pinned: bool) -> str | None:
-    """The alias AWS keeps for the account when it differs from the wanted one because the
-    platform's enforceAccountAlias is off (adopted accounts), as the last alias step found it."""
-    # Only for an active account: one being retired or no longer managed keeps its alias anyway.
-    if account.platform.enforce_account_alias or not account.alias:
-        return None
-    if account.lifecycle != ProjectAccount.Lifecycle.ACTIVE or account.deleted_at:
-        return None
-    steps = [step for step in run.steps.all() if step.name == "alias"] if run and not pinned else []
-    # The shown run's steps are read already; a run that has not reached the step yet (or a
-    # retirement run, which has none) sends us to the last one recorded.
-    step = steps[-1] if steps else (
-        ReplicationStep.objects.filter(run__account=account, name="alias")
-        .order_by("-run__created_at", "-attempt").only("status", "remark").first()
-    )  # fmt: skip
-    if step is None or step.status != ReplicationStep.Status.WARNING:
-        return None
-    found = ALIAS_KEPT.search(step.remark)
-    return found["kept"] if found and found["kept"] != account.alias else None
 
 
 def _run_or_404(request, account: ProjectAccount) -> tuple[ReplicationRun | None, bool]:
@@ -131,6 +106,9 @@ def _live_context(
         steps_done=len({step.name for step in latest.steps if step.status in DONE}),
         active=run.status in ReplicationRun.ACTIVE,
         run_seconds=_seconds(run.started_at, run.finished_at),
+        fix=run_advice(run, account, latest.steps),
+        # A parked run (waiting for AWS, in line, or retrying) may be queued at once.
+        can_retry_now=run.status == ReplicationRun.Status.WAITING and account.deleted_at is None,
     )
     return context
 
@@ -165,7 +143,6 @@ def project_account_detail(request, account: int):
             "Lifecycle": ProjectAccount.Lifecycle,
             "pending_retirement": pending_retirement(found),
             "lifecycle_history": lifecycle_history(found),
-            "alias_kept": _alias_kept(found, run, pinned),
         },
     )
 

@@ -10,8 +10,11 @@ from audit import permissions as audit_permissions
 from audit.models import AuditEvent
 from meshaws_site import health
 from replication import dashboard as dashboard_reads
+from replication.getting_started import getting_started_steps
+from replication.live import live_page
 
 
+@live_page("accounts", "runs", "retirements", "audit")
 @require_GET
 @staff_required
 def dashboard(request):
@@ -32,5 +35,6 @@ def dashboard(request):
         "recent_events": AuditEvent.objects.all()[:8] if can_read_audit else None,
         "platform_summaries": dashboard_reads.platform_summaries(),
         "runs_chart": dashboard_reads.runs_chart(dashboard_reads.runs_per_day()),
+        "getting_started": getting_started_steps(request.user),
     }
     return render(request, "dashboard.html", context)

@@ -22,6 +22,7 @@ from accounts.models import AccountRetirement, ProjectAccount
 from audit.models import AuditEvent
 from meshaws_site.api import bound_filters
 from replication import selectors
+from replication.live import live_page
 
 PAGE_SIZE = 50
 Decision, Lifecycle = AccountRetirement.Decision, ProjectAccount.Lifecycle
@@ -76,6 +77,7 @@ def pending_retirement(account: ProjectAccount) -> AccountRetirement | None:
     )
 
 
+@live_page("retirements", "accounts", "runs", "audit")
 @permission_required(account_permissions.VIEW_RETIREMENTS, raise_exception=True)
 @require_GET
 def retirement_list(request):

@@ -7,6 +7,7 @@ from meshaws_site.history import HistoryList, KeysetPage
 from replication import permissions as replication_permissions
 from replication import selectors
 from replication.filters import ReplicationRunFilter
+from replication.live import live_page
 
 CSV_HEADER = (
     "run_id", "account_id", "customer", "project", "platform", "trigger", "status",
@@ -54,5 +55,5 @@ RUNS = HistoryList(
 )
 # Every run of every account, newest first, filtered, one keyset page at a time; and the same
 # runs as CSV, streamed in chunks so a million rows never sit in memory.
-replication_run_list = RUNS.page
+replication_run_list = live_page("runs", "audit")(RUNS.page)
 replication_run_export = RUNS.export

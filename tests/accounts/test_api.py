@@ -41,12 +41,30 @@ def test_it_creates_and_reads_customers_projects_bindings_and_accounts(operator_
     assert account.status_code == 201, account.data
     assert {
         k: account.data[k]
-        for k in ("project", "platform", "landing_zone", "status", "email", "alias", "name")
+        for k in (
+            "project",
+            "platform",
+            "landing_zone",
+            "status",
+            "status_label",
+            "status_message",
+            "next_attempt_at",
+            "warnings",
+            "differences",
+            "email",
+            "alias",
+            "name",
+        )
     } == {
         "project": "acme.web",
         "platform": "aws-prod.eu",
         "landing_zone": "default",
-        "status": "pending",
+        "status": "queued",
+        "status_label": "queued",
+        "status_message": "waiting for a worker",
+        "next_attempt_at": None,
+        "warnings": 0,
+        "differences": [],
         "email": "aws+acme.web@meshcloud.io",
         "alias": "meshcloud-acme-web",
         "name": "acme.web",

@@ -51,7 +51,7 @@ def test_it_enables_a_project_and_shows_the_account_pending(client, alice, web, 
     response = client.post("/projects/acme/web/enable/", {"platform": platform.pk})
     assert response.status_code == 302
     page = client.get("/projects/acme/web/").content.decode()
-    assert 'data-testid="status">pending<' in page and "aws+acme.web@meshcloud.io" in page
+    assert 'data-testid="status">queued<' in page and "aws+acme.web@meshcloud.io" in page
     again = client.post("/projects/acme/web/enable/", {"platform": platform.pk})
     assert again.status_code == 400 and "already has an account" in again.content.decode()
     assert ProjectAccount.objects.count() == 1

@@ -128,7 +128,7 @@ def test_operators_may_add_project_roles(db):
 
 def test_it_enables_a_project_with_frozen_names(web, platform):
     account = project_account_create(project=web, platform=platform, actor=None)
-    assert account.status == ProjectAccount.Status.PENDING
+    assert account.status == ProjectAccount.Status.QUEUED
     assert account.email == "aws+acme.web@meshcloud.io"
     assert account.name == "acme.web"
     assert account.alias == "meshcloud-acme-web"

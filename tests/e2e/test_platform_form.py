@@ -5,6 +5,7 @@ import pytest
 from accounts.roles import SUPPORT
 from accounts.services import staff_user_create
 from platforms.models import Location, PlatformInstance
+from platforms.secrets import fingerprint
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -56,9 +57,10 @@ def test_an_operator_creates_a_platform_through_the_form(live_server, page, alic
     assert "!" in error.inner_text()
     assert not PlatformInstance.objects.exists()
 
-    # Secrets are never sent back: the operator types them again, fixes the alias, saves.
-    page.locator("#id_access_key").fill("AKIABROWSEREXAMPLE01")
-    page.locator("#id_secret_key").fill("browser-secret-key-value-01")
+    # The secrets typed are kept, sealed and never shown: the operator fixes the alias, saves.
+    assert page.locator("#id_access_key").input_value() == ""
+    assert "sealed" in page.locator("#id_secret_key").get_attribute("placeholder")
+    assert "browser-secret-key-value-01" not in page.content()
     page.locator("#id_account_alias_pattern").fill("acme-<customer>-<project>")
     page.get_by_test_id("save").click()
     page.wait_for_url(f"{base}/platforms/eu/aws-dev/")
@@ -70,6 +72,7 @@ def test_an_operator_creates_a_platform_through_the_form(live_server, page, alic
     assert page.get_by_test_id("landing-zone-default").is_visible()
     platform = PlatformInstance.objects.get()
     assert platform.role_mappings.count() == 2
+    assert platform.secret_key_fingerprint == fingerprint("browser-secret-key-value-01")
 
 
 def test_support_sees_no_edit_controls_and_is_refused_the_edit_page(live_server, page, platform):

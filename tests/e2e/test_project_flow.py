@@ -46,4 +46,4 @@ def test_an_operator_creates_a_project_binds_users_and_enables_it(
     page.get_by_test_id("enable-submit").click()
     page.wait_for_url(f"{base}/projects/acme/web/")
     account = page.get_by_test_id("account-aws-prod.eu")
-    assert account.get_by_test_id("status").inner_text() == "pending"
+    assert account.get_by_test_id("status").inner_text() == "queued"

@@ -41,7 +41,7 @@ def test_support_resyncs_an_account_and_watches_the_run_succeed_without_reloadin
     assert (new.trigger, new.requested_by.username) == ("resync", "bob")
     expect(page.locator(".messages")).to_contain_text(f"run {str(new.pk)[:8]} queued")
     expect(live).to_have_attribute("data-run-id", str(new.pk))
-    expect(page.get_by_test_id("run-status")).to_have_text("pending")
+    expect(page.get_by_test_id("run-status")).to_have_text("queued")
     expect(page.get_by_test_id("run-progress-text")).to_have_text(
         f"0 / {len(STEP_NAMES)} steps done"
     )

@@ -48,7 +48,8 @@ def _pages(objects: dict[str, str]) -> list[str]:
 
 
 # Pages that send a signed-in operator elsewhere.
-OPERATOR_REDIRECTED = {"/logout/", "/login/"}
+# /favicon.ico sends browsers to the static SVG.
+OPERATOR_REDIRECTED = {"/logout/", "/login/", "/favicon.ico"}
 
 
 def _assert_clean(text: str, where: str) -> None:

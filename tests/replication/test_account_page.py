@@ -120,7 +120,7 @@ def test_it_shows_the_account_facts(client, charlie, account):
     for text in (
         "123456789012", account.email, "acme-web", account.name, "ou-ab12-cdef3456",
         'href="/platforms/eu/aws-prod/"', 'href="/projects/acme/web/"',
-        'data-testid="status">pending<',
+        'data-testid="status">queued<',
     ):  # fmt: skip
         assert text in page, text
 

@@ -25,11 +25,13 @@ def test_it_lists_accounts_with_totals_that_follow_the_filters(client, charlie, 
     client.force_login(charlie)
     response = client.get("/accounts/")
     assert response.context["totals"] == {
-        "pending": 1,
-        "in_progress": 0,
-        "waiting": 0,
-        "ready": 1,
+        "queued": 1,
+        "running": 0,
+        "waiting_for_aws": 0,
+        "retrying": 0,
         "failed": 1,
+        "ready": 1,
+        "ready_with_warnings": 0,
     }
     filtered = client.get("/accounts/", {"status": "failed"})
     assert filtered.context["totals"]["failed"] == 1 and filtered.context["totals"]["ready"] == 0
@@ -100,7 +102,9 @@ def test_support_resyncs_selected_accounts_as_a_batch(client, bob, accounts):
     assert batch.runs.count() == 2 and batch.requested_by == bob
     assert AuditEvent.objects.filter(action="replication.request_batch").count() == 1
     page = client.get(response["Location"]).content.decode()
-    assert 'data-testid="batch-remaining">remaining 2<' in page and 'hx-trigger="every 2s"' in page
+    assert (
+        'data-testid="batch-remaining">remaining 2<' in page and 'id="batch-live" data-live' in page
+    )
     batch.runs.update(status="succeeded")
     partial = client.get(f"/batches/{batch.pk}/progress/").content.decode()
     assert "done 2" in partial and "hx-trigger" not in partial and "finished" in partial
@@ -108,7 +112,7 @@ def test_support_resyncs_selected_accounts_as_a_batch(client, bob, accounts):
 
 def test_an_operator_resyncs_every_account_of_a_platform(client, alice, accounts):
     client.force_login(alice)
-    response = client.post("/platforms/eu/aws-prod/resync/")
+    response = client.post("/platforms/eu/aws-prod/resync/", {"confirmed": "3"})
     batch = ReplicationBatch.objects.get()
     assert response["Location"] == f"/batches/{batch.pk}/" and batch.runs.count() == 3
     # The accounts' first runs were still pending: the batch joined them.

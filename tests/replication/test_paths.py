@@ -183,4 +183,5 @@ def test_a_platform_change_requests_runs_of_its_accounts(enable, sandbox_platfor
         actor=None,
     )
     assert account.runs.filter(trigger="configuration_changed", status="pending").exists()
-    assert ProjectAccount.objects.get().status == "ready"
+    # Its run waits for a worker: the account says so until one claims it.
+    assert ProjectAccount.objects.get().status == "queued"

@@ -159,7 +159,7 @@ def test_the_closure_quota_parks_the_run_for_a_day_then_the_run_finishes(
     assert (run.status, run.counted_attempts, run.wait_kind) == ("waiting", 0, "close-quota")
     assert run.next_attempt_at > timezone.now() + timedelta(hours=23)
     assert {delay for _, delay in scheduler.requests} == {CLOSE_QUOTA_RETRY}
-    assert account.status == "waiting" and account.lifecycle == "retiring"
+    assert account.status == "waiting_for_aws" and account.lifecycle == "retiring"
     parked = step(run, "close")
     assert (parked.status, parked.remark) == ("waiting", CLOSE_QUOTA_USED_UP)
 

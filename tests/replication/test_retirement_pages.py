@@ -18,7 +18,7 @@ from accounts.services import (
     retirement_complete,
 )
 from platforms.models import PlatformInstance
-from replication.models import ReplicationRun, ReplicationStep
+from replication.models import ReplicationRun
 
 Lifecycle = ProjectAccount.Lifecycle
 PERSONAS = ("alice", "bob", "charlie", "dave")
@@ -188,21 +188,10 @@ def test_release_of_an_active_account_is_refused(client, alice, account):
     assert "Not done:" in _said(response) and "only a deleted" in _said(response)
 
 
-# An alias AWS keeps (adopted accounts, enforceAccountAlias off).
+# An alias AWS keeps (adopted accounts, enforceAccountAlias off), as the alias step read it.
 
-KEPT = "the account has alias legacy-web; enforceAccountAlias is off, kept"
-NOTE = (
-    "AWS keeps alias legacy-web; the configuration wants meshcloud-acme-web; "
-    "enforceAccountAlias is off, so meshaws leaves it"
-)
-
-
-def _alias_step(run, status="warning", remark=KEPT):
-    now = timezone.now()
-    ReplicationStep.objects.create(
-        run=run, attempt=1, position=5, name="alias", status=status, remark=remark,
-        started_at=now, finished_at=now,
-    )  # fmt: skip
+KEPT = {"alias": {"actual": "legacy-web", "wanted": "meshcloud-acme-web"}}
+NOTE = '<tr data-testid="difference-alias"><th scope="row">alias</th><td><code>legacy-web</code></td><td><code>meshcloud-acme-web</code></td></tr>'
 
 
 @pytest.fixture
@@ -212,51 +201,33 @@ def lenient(platform, account):
     return account
 
 
-def test_the_page_says_when_aws_keeps_another_alias(client, charlie, lenient):
-    _alias_step(lenient.runs.get())
+def test_the_page_shows_the_alias_aws_keeps_beside_the_wanted_one(client, charlie, lenient):
+    ProjectAccount.objects.filter(pk=lenient.pk).update(actual=KEPT)
     assert NOTE in _page(client, charlie, lenient)
 
 
-def test_the_note_reads_the_last_alias_step_when_the_run_shown_has_none(client, charlie, lenient):
-    _alias_step(lenient.runs.get())
-    ReplicationRun.objects.create(
-        account=lenient, trigger="resync", created_at=timezone.now() + timedelta(seconds=1)
-    )
-    assert NOTE in _page(client, charlie, lenient)
+def test_no_difference_when_aws_has_the_wanted_alias(client, charlie, lenient):
+    same = {"alias": {"actual": "meshcloud-acme-web", "wanted": "meshcloud-acme-web"}}
+    ProjectAccount.objects.filter(pk=lenient.pk).update(actual=same)
+    assert 'data-testid="differences"' not in _page(client, charlie, lenient)
 
 
-@pytest.mark.parametrize(
-    ("status", "remark", "enforced"),
-    [
-        ("ok", "alias meshcloud-acme-web", False),
-        ("warning", KEPT.replace("legacy-web", "meshcloud-acme-web"), False),
-        ("warning", KEPT, True),
-    ],
-)
-def test_no_note_when_the_alias_is_the_wanted_one_or_enforced(
-    client, charlie, platform, lenient, status, remark, enforced
-):
-    PlatformInstance.objects.filter(pk=platform.pk).update(enforce_account_alias=enforced)
-    _alias_step(lenient.runs.get(), status=status, remark=remark)
-    assert "AWS keeps alias" not in _page(client, charlie, lenient)
-
-
-def test_no_note_once_the_account_is_being_retired(client, alice, charlie, lenient):
-    _alias_step(lenient.runs.get())
+def test_no_difference_shown_once_the_account_is_being_retired(client, alice, charlie, lenient):
+    ProjectAccount.objects.filter(pk=lenient.pk).update(actual=KEPT)
     deletion_request(account=lenient, comment="project closed", actor=alice)
-    assert "AWS keeps alias" not in _page(client, charlie, lenient)
+    assert 'data-testid="differences"' not in _page(client, charlie, lenient)
 
 
 # Queries: the lifecycle adds at most two reads to the account page (test_account_page's pin):
-# its history once it has one, and the pending request or the last alias step.
+# its history once it has one, and the pending request. What AWS keeps is read with the
+# account itself (its `actual`), never from the steps.
 
 
 @pytest.mark.parametrize("stage", ["active", "requested", "declined", "retiring"])
 def test_the_account_page_stays_within_its_query_pin(
     client, alice, olga, charlie, lenient, django_assert_max_num_queries, stage
 ):
-    _alias_step(lenient.runs.get())
-    # A newer run without an alias step: the note reads the last one recorded (one more query).
+    ProjectAccount.objects.filter(pk=lenient.pk).update(actual=KEPT)
     ReplicationRun.objects.create(
         account=lenient, trigger="resync", created_at=timezone.now() + timedelta(seconds=1)
     )

@@ -34,6 +34,7 @@ def _api_lookups(objects: dict[str, str]) -> dict[str, str]:
         "locations": "eu", "platforms": "aws-prod.eu", "customers": "acme",
         "projects": "acme.web", "bindings": PARAMETERS["<int:binding>"],
         "accounts": objects["<int:account>"], "runs": objects["<uuid:run>"],
+        "notification": "1",  # notification-contacts: any id resolves
     }  # fmt: skip
 
 

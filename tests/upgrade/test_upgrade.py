@@ -33,9 +33,23 @@ REVOKED_ON_PURPOSE = {
 }
 
 
+# Account statuses an upgrade renames on purpose (replication migration 0006: the distinct
+# statuses of issue 16); the column is the accounts relation's tenth.
+STATUS_RENAMED_ON_PURPOSE = {
+    "pending": "queued",
+    "in_progress": "running",
+    "waiting": "waiting_for_aws",
+}
+ACCOUNT_STATUS_COLUMN = 9
+
+
 def _manifest() -> dict:
-    """What the installation held at 829d729."""
-    return json.loads(MANIFEST.read_text())
+    """What the installation held at 829d729, with the account statuses renamed since."""
+    manifest = json.loads(MANIFEST.read_text())
+    for row in manifest["inventory"]["relations"]["accounts"]:
+        status = row[ACCOUNT_STATUS_COLUMN]
+        row[ACCOUNT_STATUS_COLUMN] = STATUS_RENAMED_ON_PURPOSE.get(status, status)
+    return manifest
 
 
 def _run(command: list[str], database_url: str, var_dir: Path) -> str:

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from platforms.connection import Check, check_platform
 from platforms.selectors import platform_by_full_identifier
+from platforms.signals import report_connection_check
 
 
 def check_line(check: Check) -> str:
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"no platform {platform!r} (give it as PLATFORM.LOCATION)")
         checks = check_platform(found)
+        report_connection_check(found, checks)
         for check in checks:
             self.stdout.write(check_line(check))
         failed = sum(not check.passed for check in checks)

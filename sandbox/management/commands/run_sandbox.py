@@ -3,6 +3,7 @@
 import json
 import logging
 import signal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -15,16 +16,30 @@ class Command(BaseCommand):
     help = (
         "Start a local AWS emulator on MESHAWS_SANDBOX_HOST:MESHAWS_SANDBOX_PORT, set it up as "
         "the integration page describes (with an IAM Identity Center instance, its permission "
-        "sets and sample users), point the platforms sandbox.local and sandbox-sso.local at it, "
-        "and serve until stopped."
+        "sets and sample users), create the platforms sandbox.local and sandbox-sso.local on it "
+        "(kept as they are when they exist), and serve until stopped. The emulator's state is "
+        "kept in MESHAWS_VAR_DIR/sandbox/ across restarts."
     )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--state-dir", type=Path, default=None,
+            help="Where the emulator keeps its state (default: MESHAWS_VAR_DIR/sandbox).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--fresh", action="store_true",
+            help="Start with an empty emulator: the saved state is moved aside, not loaded.",
+        )  # fmt: skip
+        parser.add_argument(
+            "--reset-platforms", action="store_true",
+            help="Point sandbox.local and sandbox-sso.local at this emulator again, "
+            "overwriting what was changed on them.",
+        )  # fmt: skip
 
     def handle(self, *args, **options):
         # moto is only in the `sandbox` extra: without it, say so instead of a traceback.
         try:
-            from moto.server import ThreadedMotoServer
-
-            from sandbox import emulator
+            from sandbox import emulator, persistence
         except ImportError as error:
             raise CommandError(
                 "the sandbox needs the 'sandbox' extra: pip install -e '.[sandbox]'"
@@ -35,7 +50,12 @@ class Command(BaseCommand):
         # Blocked before any thread starts, so that sigwait below receives them.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         host, port = settings.MESHAWS_SANDBOX_HOST, settings.MESHAWS_SANDBOX_PORT
-        server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        state_dir = options["state_dir"] or Path(settings.VAR_DIR) / "sandbox"
+        if options["fresh"]:
+            persistence.EmulatorStore(state_dir).discard()
+        server = persistence.PersistentMotoServer(
+            ip_address=host, port=port, verbose=False, state_dir=state_dir
+        )
         server.start()
         endpoint_url = f"http://{host}:{port}"
         try:
@@ -45,15 +65,16 @@ class Command(BaseCommand):
                 state_file=settings.MESHAWS_SANDBOX_STATE_FILE,
             )
             legacy = unmanaged.ensure_unmanaged_accounts(state)
-            platforms = [setup.configure_platform(state), setup.configure_sso_platform(state)]
+            reset = options["reset_platforms"]
+            platforms = [
+                setup.configure_platform(state, reset=reset),
+                setup.configure_sso_platform(state, reset=reset),
+            ]
             # After the bootstrap, which needs its accounts at once.
             emulator.make_emulator_realistic()
             self.stdout.write(f"Sandbox AWS emulator ready at {endpoint_url}")
             for applied in platforms:
-                outcome = "created" if applied.created else "updated" if applied.changed else "kept"
-                self.stdout.write(
-                    f"Platform {applied.platform.full_identifier} points at it ({outcome})"
-                )
+                self._report(applied, state)
             self.stdout.write(json.dumps(state.public_summary(), indent=2))
             self._discover(platforms[0].platform, legacy)
             self.stdout.write(
@@ -63,6 +84,23 @@ class Command(BaseCommand):
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
         finally:
             server.stop()
+
+    def _report(self, applied, state) -> None:
+        """Say what became of a sandbox platform; of a kept one, where it differs from the
+        bootstrap (the operator's edits, or ids of an emulator that started empty)."""
+        name = applied.platform.full_identifier
+        if applied.created or applied.changed:
+            outcome = "created" if applied.created else "updated"
+            self.stdout.write(f"Platform {name} points at it ({outcome})")
+            return
+        fields = setup.differences(applied, state)
+        differs = (
+            f"; it differs from this emulator's bootstrap in {', '.join(fields)} "
+            "(run_sandbox --reset-platforms overwrites them)"
+            if fields
+            else ""
+        )
+        self.stdout.write(f"Platform {name} kept as configured{differs}")
 
     def _discover(self, platform, legacy: dict[str, str]) -> None:
         """Scan sandbox.local once, so that its legacy accounts wait on the Unmanaged accounts

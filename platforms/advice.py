@@ -35,6 +35,11 @@ ORGANIZATIONS_OPERATIONS = frozenset(
         "MoveAccount", "TagResource", "UntagResource", "ListTagsForResource", "CloseAccount",
     }
 )  # fmt: skip
+# What the connection check calls in IAM Identity Center, by the service of their IAM actions.
+IDENTITY_CENTER_CHECK_OPERATIONS = {
+    "sso": frozenset({"ListInstances", "DescribePermissionSet"}),
+    "identitystore": frozenset({"ListGroups"}),
+}
 CLOUDFORMATION_OPERATIONS = frozenset(
     {
         "DescribeStackSet", "CreateStackSet", "UpdateStackSet", "ListStackInstances",
@@ -260,6 +265,13 @@ RULES: tuple[Rule, ...] = (
     _rule(DENIED,
           "allow the Identity Center role sso:{operation} (identityCenter.roleArn; without it, "
           "the management role)", "identityCenter.roleArn", steps=ASSIGNMENT_STEPS),
+    # The connection check's Identity Center calls: {what} names whose role makes them.
+    _rule(DENIED,
+          "allow {what} sso:{operation} (see the AWS setup guide, section 7)",
+          "identityCenter.roleArn", operations=IDENTITY_CENTER_CHECK_OPERATIONS["sso"]),
+    _rule(DENIED,
+          "allow {what} identitystore:{operation} (see the AWS setup guide, section 7)",
+          "identityCenter.roleArn", operations=IDENTITY_CENTER_CHECK_OPERATIONS["identitystore"]),
     # Anywhere.
     _rule(aws.TRANSIENT_ERROR_CODES,
           "nothing, unless it lasts: AWS reported a temporary failure or throttled meshaws "
@@ -280,6 +292,15 @@ OPERATION_FALLBACKS = {
     "ListRoots": Advice(
         "check the management role ARN: it must be in the organization's management account",
         "organizationRootAccountRole",
+    ),
+    "ListInstances": Advice(
+        "check identityCenter.region: it must be the instance's region", "identityCenter.region"
+    ),
+    "ListGroups": Advice(
+        "check identityCenter.identityStoreId and region", "identityCenter.identityStoreId"
+    ),
+    "DescribePermissionSet": Advice(
+        "create the permission set in the instance, or fix the role mappings", "roleMappings"
     ),
 }
 STEP_FALLBACKS = {

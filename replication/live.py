@@ -15,11 +15,12 @@ the ETag, so the next poll is answered by the view (and its check) again.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib import messages
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
@@ -68,14 +69,61 @@ def versions(sources: tuple[str, ...], page: dict) -> tuple:
         return cursor.fetchone()
 
 
+def _minute(key: str) -> int:
+    """The current minute of `key`, turning at its own second so that pages do not all
+    render at once."""
+    offset = int(salted_hmac("meshaws.live.minute", key).hexdigest()[:4], 16) % 60
+    return int((time.time() + offset) // 60)
+
+
 def page_etag(request: HttpRequest, sources: tuple[str, ...], page: dict) -> str:
     """The ETag of what `request`'s page shows to its user now."""
     page_of_user = f"{request.user.pk}|{request.get_full_path()}"
-    # Each open page's minute turns at its own second, so that pages do not all render at once.
-    offset = int(salted_hmac("meshaws.live.minute", page_of_user).hexdigest()[:4], 16) % 60
-    minute = int((time.time() + offset) // 60)
-    text = f"{page_of_user}|{minute}|{versions(sources, page)!r}"
+    request.live_versions = versions(sources, page)
+    text = f"{page_of_user}|{_minute(page_of_user)}|{request.live_versions!r}"
     return '"' + salted_hmac("meshaws.live", text).hexdigest()[:32] + '"'
+
+
+# How long a shared answer is kept: its key changes with the page's versions and minute.
+SHARED_SECONDS = 120
+CSRF_INPUT = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def _audience(request: HttpRequest, per_user: bool) -> str:
+    """Who may share a live answer: the same permissions (the views check nothing else),
+    or the same user for a page that shows each user their own."""
+    user = request.user
+    if per_user:
+        return f"user:{user.pk}"
+    permissions = ",".join(sorted(user.get_all_permissions()))
+    return f"{user.is_superuser}|{user.is_active}|{permissions}"
+
+
+def _shared_answer(request, view, sources, per_user, args, kwargs) -> HttpResponse:
+    """The page as a live poll brings it: rendered once per version for everyone who may see
+    the same, so a change does not make every open page render it again.
+
+    A live answer leaves out what is a user's own: the page's header and flash messages
+    (base.html skips them for a poll, so the messages stay for the next page opened) and the
+    CSRF tokens of its forms, which static/live.js fills with the open page's.
+    """
+    request.live_poll = True
+    path = request.get_full_path()
+    key = (
+        "live:"
+        + salted_hmac(
+            "meshaws.live.shared",
+            f"{path}|{_minute(path)}|{request.live_versions!r}|{_audience(request, per_user)}",
+        ).hexdigest()
+    )
+    body = cache.get(key)
+    if body is not None:
+        return HttpResponse(body)
+    response = view(request, *args, **kwargs)
+    if response.status_code == 200 and not response.streaming:
+        response.content = CSRF_INPUT.sub(rb"\1\2", response.content)
+        cache.set(key, response.content, SHARED_SECONDS)
+    return response
 
 
 def is_live_poll(request: HttpRequest) -> bool:
@@ -87,9 +135,13 @@ def is_live_poll(request: HttpRequest) -> bool:
     )
 
 
-def live_page(*sources: str):
+def live_page(*sources: str, per_user: bool = False):
     """Make a page view answer live polls: 304 when its sources did not change, else the page
-    with its ETag (static/live.js swaps the page's [data-live] regions)."""
+    with its ETag (static/live.js swaps the page's [data-live] regions).
+
+    `per_user`: the page shows each user something of their own (beyond what their
+    permissions allow), so its live answers are not shared between users.
+    """
     unknown = set(sources) - set(SOURCES)
     if unknown:
         raise ValueError(f"unknown live sources: {', '.join(sorted(unknown))}")
@@ -107,10 +159,7 @@ def live_page(*sources: str):
             if etag in asked:
                 response = HttpResponseNotModified()
             else:
-                response = view(request, *args, **kwargs)
-                # The page was rendered for its regions only: the flash messages it showed
-                # belong to the next page the person opens.
-                messages.get_messages(request).used = False
+                response = _shared_answer(request, view, sources, per_user, args, kwargs)
             if response.status_code in (200, 304):
                 response["ETag"] = etag
             response["Cache-Control"] = "no-cache, private"

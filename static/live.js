@@ -72,9 +72,20 @@
     if (!hidden() && state !== "stopped") pollTimer = setTimeout(poll, interval);
   }
 
+  // A live answer is shared by everyone with the same permissions, so it carries no CSRF
+  // token of its own: its forms get this page's.
+  function pageToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
   function swap(html) {
     var fresh = new DOMParser().parseFromString(html, "text/html");
     var swapped = false;
+    var token = pageToken();
+    fresh.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
+      input.setAttribute("value", token);
+    });
     regions.forEach(function (region) {
       var replacement = fresh.getElementById(region.id);
       if (!replacement || replacement.innerHTML === region.innerHTML) return;

@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 
 from meshaws_site import embedded_redis
 
@@ -29,3 +30,10 @@ def _embedded_redis_for_tests():
         yield
     finally:
         embedded_redis.stop(process)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    """Each test starts with an empty default (per-process) cache: a shared live answer or a
+    counted chart of an earlier test's rows must not answer for this one's."""
+    caches["default"].clear()

@@ -8,6 +8,7 @@ replication steps make them (docs/aws-setup.md lists both policies).
 from __future__ import annotations
 
 import aws
+from platforms.advice import what_to_fix
 from platforms.models import RoleMapping
 
 from .checks import ASSUME_MANAGEMENT, Check, Checker, skipped
@@ -90,8 +91,9 @@ def _where(checker: Checker) -> str:
     return "the management role"
 
 
-def _denied_fix(checker: Checker, action: str) -> str:
-    return f"allow {_where(checker)} {action} (see the AWS setup guide, section 7)"
+def _fix(checker: Checker, error: aws.AwsError) -> str:
+    """The catalogue's advice for an Identity Center call the check made (platforms.advice)."""
+    return what_to_fix(error.code, operation=error.operation, what=_where(checker)).text
 
 
 def _instance(checker: Checker, credentials: aws.Credentials) -> tuple[Check, str]:
@@ -102,10 +104,7 @@ def _instance(checker: Checker, credentials: aws.Credentials) -> tuple[Check, st
     try:
         instances = list(aws.paginate(sso, "list_instances", "Instances"))
     except aws.AwsError as error:
-        fix = "check identityCenter.region: it must be the instance's region"
-        if error.code in aws.ACCESS_DENIED_CODES:
-            fix = _denied_fix(checker, "sso:ListInstances")
-        return checker.failed(INSTANCE, error, fix), ""
+        return checker.failed(INSTANCE, error, _fix(checker, error)), ""
     found = next((item for item in instances if item.get("InstanceArn") == arn), None)
     if found is None:
         seen = ", ".join(item.get("InstanceArn", "?") for item in instances) or "none"
@@ -138,10 +137,7 @@ def _identity_store(checker: Checker, credentials: aws.Credentials, store_id: st
     try:
         aws.call(store, "list_groups", IdentityStoreId=configured, MaxResults=1)
     except aws.AwsError as error:
-        fix = "check identityCenter.identityStoreId and region"
-        if error.code in aws.ACCESS_DENIED_CODES:
-            fix = _denied_fix(checker, "identitystore:ListGroups")
-        return checker.failed(IDENTITY_STORE, error, fix)
+        return checker.failed(IDENTITY_STORE, error, _fix(checker, error))
     return Check(IDENTITY_STORE, True, f"{configured} answers")
 
 
@@ -155,10 +151,6 @@ def _permission_set(checker: Checker, credentials: aws.Credentials, arn: str) ->
             InstanceArn=checker.platform.identity_center_instance_arn, PermissionSetArn=arn,
         )  # fmt: skip
     except aws.AwsError as error:
-        if error.code in aws.ACCESS_DENIED_CODES:
-            fix = _denied_fix(checker, "sso:DescribePermissionSet")
-        else:
-            fix = "create the permission set in the instance, or fix the role mappings"
-        return checker.failed(name, error, fix)
+        return checker.failed(name, error, _fix(checker, error))
     label = found.get("PermissionSet", {}).get("Name", "")
     return Check(name, True, "exists" + (f" ({label})" if label else ""))

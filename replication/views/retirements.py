@@ -77,7 +77,7 @@ def pending_retirement(account: ProjectAccount) -> AccountRetirement | None:
     )
 
 
-@live_page("retirements", "accounts", "runs", "audit")
+@live_page("retirements", "accounts", "runs", "audit", per_user=True)
 @permission_required(account_permissions.VIEW_RETIREMENTS, raise_exception=True)
 @require_GET
 def retirement_list(request):

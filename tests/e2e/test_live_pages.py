@@ -108,6 +108,11 @@ def test_the_accounts_list_pauses_while_accounts_are_ticked(
     expect(row).to_contain_text("failed")
     expect(page.get_by_test_id("live-status")).not_to_contain_text("paused")
 
+    # The swapped-in form (a shared answer, without a token of its own) posts with the page's.
+    row.get_by_role("checkbox").check()
+    page.get_by_test_id("resync-selected").click()
+    expect(page.locator(".messages")).to_contain_text("Re-sync of 1 account(s) requested.")
+
 
 def test_the_batch_page_shows_its_runs_finishing(live_server, page, fast_polls, charlie, run):
     from replication.services import resync_batch_create

@@ -154,3 +154,35 @@ def test_the_aws_setup_guide_allows_every_identity_center_call_of_the_check(cent
     }  # fmt: skip
     policy = guide_policies()["identity-center"]
     assert sorted(action for action in actions if not allows(policy, action)) == []
+
+
+@pytest.mark.parametrize(
+    ("operation", "action"),
+    [("list_instances", "sso:ListInstances"), ("list_groups", "identitystore:ListGroups")],
+)
+def test_a_refused_identity_center_call_gets_the_catalogues_advice(
+    center_platform, monkeypatch, operation, action
+):
+    original = aws.call
+
+    def refusing(client, name, **params):
+        if name == operation:
+            raise aws.AwsError(name.title().replace("_", ""), "AccessDeniedException", "no", False)
+        return original(client, name, **params)
+
+    monkeypatch.setattr(aws, "call", refusing)
+    monkeypatch.setattr(aws, "paginate", _paginate_through(refusing))
+    failed = [check for check in check_platform(center_platform) if not check.passed]
+    assert failed and failed[0].aws_error_code == "AccessDeniedException"
+    assert failed[0].fix == (
+        f"allow the management role {action} (see the AWS setup guide, section 7)"
+    )
+
+
+def _paginate_through(call):
+    """aws.paginate's first page through `call` (enough for the check's short lists)."""
+
+    def paginate(client, name, key, **params):
+        return iter(call(client, name, **params).get(key, []))
+
+    return paginate

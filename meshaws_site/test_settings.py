@@ -17,29 +17,36 @@ os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def _worker_redis_url(url: str) -> str:
+def _worker_redis_url(url: str, owner: str) -> str:
     """Under pytest-xdist, worker gwN uses database number base + N of the given Redis: the
     tests flush their queues, and two workers must never flush each other's."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    # Processes a test starts inherit the marker and keep the REDIS_URL they were given.
-    if not worker.startswith("gw") or os.environ.get("MESHAWS_TEST_REDIS_PER_WORKER"):
+    if not owner.startswith("gw"):
         return url
-    os.environ["MESHAWS_TEST_REDIS_PER_WORKER"] = "1"
     parts = urlsplit(url)
     if parts.scheme == "unix":
         query = dict(parse_qsl(parts.query))
-        query["db"] = str((int(query.get("db", 0)) + int(worker[2:])) % 16)
-        return urlunsplit(parts._replace(query=urlencode(query)))
+        query["db"] = str((int(query.get("db", 0)) + int(owner[2:])) % 16)
+        # urlunsplit would drop the empty host ("unix:/path"), which redis-py refuses.
+        return f"unix://{parts.path}?{urlencode(query)}"
     base = int(parts.path.strip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{(base + int(worker[2:])) % 16}"))
+    return urlunsplit(parts._replace(path=f"/{(base + int(owner[2:])) % 16}"))
 
 
 TEST_REDIS_SOCKET = Path(tempfile.gettempdir()) / f"meshaws-test-redis-{os.getpid()}.sock"
-EMBEDDED_TEST_REDIS = "REDIS_URL" not in os.environ
-if EMBEDDED_TEST_REDIS:
-    os.environ["REDIS_URL"] = f"unix://{TEST_REDIS_SOCKET}?db=0"
-else:
-    os.environ["REDIS_URL"] = _worker_redis_url(os.environ["REDIS_URL"])
+# Which test process this is: an xdist worker, or the one process without xdist. A process a
+# test starts (a worker, say) inherits MESHAWS_TEST_REDIS_FOR of its test's process and keeps
+# the REDIS_URL it was given; xdist workers, started by the controller, choose their own.
+_OWNER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+if os.environ.get("MESHAWS_TEST_REDIS_FOR") != _OWNER:
+    # The REDIS_URL of whoever ran pytest ("": none, the embedded Redis), kept for the workers.
+    os.environ.setdefault("MESHAWS_TEST_REDIS_GIVEN", os.environ.get("REDIS_URL", ""))
+    _given = os.environ["MESHAWS_TEST_REDIS_GIVEN"]
+    os.environ["REDIS_URL"] = (
+        _worker_redis_url(_given, _OWNER) if _given else f"unix://{TEST_REDIS_SOCKET}?db=0"
+    )
+    os.environ["MESHAWS_TEST_REDIS_FOR"] = _OWNER
+# Without REDIS_URL, each test process starts the embedded Redis on a socket of its own.
+EMBEDDED_TEST_REDIS = not os.environ.get("MESHAWS_TEST_REDIS_GIVEN", "")
 
 from .settings import *  # noqa: E402,F403
 

@@ -25,6 +25,7 @@ from platforms.models import PlatformInstance
 from .models import ReplicationRun
 
 FAILURES_PER_PLATFORM = 5
+RECOVERED = (ProjectAccount.Status.READY, ProjectAccount.Status.READY_WITH_WARNINGS)
 CHART_DAYS = 30
 PAST_DAYS_SECONDS = 3600
 
@@ -40,7 +41,7 @@ class Failure:
     error_step: str
     error_code: str
     error_line: str
-    # The account's run since then succeeded (or it is being replicated again).
+    # A run since then made the account ready (or it is no longer managed).
     resolved: bool = False
 
 
@@ -67,7 +68,7 @@ class PlatformSummary:
     @property
     def health(self) -> str:
         """failing (an account needs a person), retrying (amber), or healthy."""
-        if self.accounts.get(ProjectAccount.Status.FAILED):
+        if self.accounts.get(ProjectAccount.Status.FAILED) or self.failing_now:
             return "failing"
         if self.accounts.get(ProjectAccount.Status.RETRYING):
             return "retrying"
@@ -174,8 +175,9 @@ def failures_by_id(run_ids: list[uuid.UUID]) -> dict[uuid.UUID, Failure]:
             error_step=run.error_step,
             error_code=run.error_code,
             error_line=first_line(run.error),
-            resolved=run.account.status != ProjectAccount.Status.FAILED
-            or run.account.deleted_at is not None,
+            # Resolved once a later run made the account ready; one queued or running again
+            # after the failure still fails until it succeeds.
+            resolved=run.account.status in RECOVERED or run.account.deleted_at is not None,
         )
         for run in runs
     }

@@ -398,6 +398,10 @@ def test_a_failure_whose_account_recovered_is_marked_resolved(client, alice, web
     client.force_login(alice)
     card = _card(client.get("/").content.decode(), platform)
     assert 'data-testid="failure"' in card and 'data-testid="resolved-failure"' not in card
+    # Re-synced, not yet succeeded: it still fails.
+    ProjectAccount.objects.filter(pk=account.pk).update(status="running")
+    again = _summary(client.get("/"), platform)
+    assert len(again.failing_now) == 1 and again.health == "failing"
     ProjectAccount.objects.filter(pk=account.pk).update(status="ready")
     summary = _summary(client.get("/"), platform)
     assert summary.failing_now == [] and len(summary.resolved) == 1

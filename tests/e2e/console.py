@@ -7,14 +7,20 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import ProjectAccount, ProjectRole
+from accounts.roles import SUPPORT
 from accounts.services import (
+    api_token_create,
     binding_create,
     customer_create,
     deletion_request,
     project_account_create,
     project_create,
+    staff_user_create,
 )
 from audit.models import AuditEvent
+from notifications.messages import account_failed
+from notifications.models import Event, NotificationContact, NotificationDelivery
+from notifications.services import contact_create, notify
 from replication.models import ReplicationRun, ReplicationStep
 from replication.services import resync_batch_create
 from tests.helpers import PASSWORD
@@ -35,13 +41,22 @@ LONG_ERROR = (
     "AccessDenied: User: arn:aws:sts::123456789012:assumed-role/meshfed-service-role/meshaws is "
     "not authorized to perform: organizations:CreateAccount on resource: *"
 )
+# A hook whose path holds a token, as Slack's do.
+WEBHOOK_URL = "https://hooks.example.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX"
+DeliveryStatus = NotificationDelivery.Status
 
 
 def build_console(platform, operator) -> dict:
-    """Customers, projects, an account in each status with its run, steps of every status, a
-    batch, a retirement request; returns what the page paths need."""
+    """Customers, projects (two not enabled), an account in each status with its run, steps of
+    every status, a batch, a retirement request, notification contacts and deliveries of every
+    status, a support user with an API token; returns what the page paths need."""
     acme = customer_create(identifier="acme", display_name="ACME Corporation", actor=operator)
-    customer_create(identifier="globex", display_name="Globex", actor=operator)
+    globex = customer_create(identifier="globex", display_name="Globex", actor=operator)
+    for identifier in ("intranet", "data-lake-analytics-platform"):
+        project_create(
+            customer=globex, identifier=identifier, display_name=identifier.title(), tags={},
+            actor=operator,
+        )  # fmt: skip
     admin = ProjectRole.objects.get(identifier="admin")
     accounts = {}
     for number, (status, label) in enumerate(Status.choices):
@@ -75,7 +90,10 @@ def build_console(platform, operator) -> dict:
     batch = resync_batch_create(
         accounts=list(accounts.values())[:4], description="re-sync of aws-prod.eu", actor=operator
     )
+    webhook = _notifications(platform, accounts[Status.FAILED], operator)
     deletion_request(account=accounts[Status.READY], comment="the project is over", actor=operator)
+    subject, _ = staff_user_create(username="dora", role=SUPPORT, actor=operator)
+    api_token_create(user=subject, actor=operator)
     return {
         "platform": platform,
         "customer": acme,
@@ -85,7 +103,31 @@ def build_console(platform, operator) -> dict:
         "event": AuditEvent.objects.filter(action="platform.create").first()
         or AuditEvent.objects.first(),
         "staff_user": operator,
+        "staff_subject": subject,
+        "webhook": webhook,
     }
+
+
+def _notifications(platform, failed_account, operator) -> NotificationContact:
+    """An e-mail and a webhook contact, and a sent and a failed delivery; returns the webhook."""
+    every_event = [event for event in Event.values if event != Event.DAILY_DIGEST]
+    contact_create(
+        platform=platform, kind="email", address="cloud-operations@example.com",
+        events=every_event, daily_digest=True, actor=operator,
+    )  # fmt: skip
+    webhook = contact_create(
+        platform=platform, kind="webhook", address=WEBHOOK_URL, events=every_event[:2],
+        secret="console-webhook-signing-key-0123", actor=operator,
+    )  # fmt: skip
+    sent, failed = notify(platform=platform, message=account_failed(failed_account))
+    NotificationDelivery.objects.filter(pk=sent.pk).update(
+        status=DeliveryStatus.SENT, attempts=1, sent_at=timezone.now()
+    )
+    NotificationDelivery.objects.filter(pk=failed.pk).update(
+        status=DeliveryStatus.FAILED, attempts=4,
+        last_error="attempt 4: https://hooks.example.com/… answered HTTP 503 Service Unavailable",
+    )  # fmt: skip
+    return webhook
 
 
 def page_paths(console: dict) -> dict[str, str]:
@@ -117,11 +159,23 @@ def page_paths(console: dict) -> dict[str, str]:
         "staff": ("staff-list", {}),
         "staff-new": ("staff-create", {}),
         "staff-member": ("staff-detail", {"staff_user": console["staff_user"].pk}),
+        "staff-deactivate": ("staff-deactivate", {"staff_user": console["staff_subject"].pk}),
+        "staff-token-revoke": ("staff-token-revoke", {"staff_user": console["staff_subject"].pk}),
+        "bulk-enable": ("projects-enable", {}),
+        "bulk-enable-platform": ("projects-enable", {}),
+        "notifications": ("platform-notifications", at_platform),
+        "notification-edit": ("platform-notifications", at_platform),
+        "platform-resync": ("platform-resync", at_platform),
+    }
+    # The bulk enable page lists the projects once a platform is chosen.
+    queries = {
+        "bulk-enable-platform": f"?platform={platform.full_identifier}",
+        "notification-edit": f"?edit={console['webhook'].pk}",  # the contact form, open
     }
     paths = {}
     for name, (url_name, kwargs) in wanted.items():
         try:
-            paths[name] = reverse(url_name, kwargs=kwargs)
+            paths[name] = reverse(url_name, kwargs=kwargs) + queries.get(name, "")
         except NoReverseMatch:
             continue
     return paths
@@ -130,7 +184,8 @@ def page_paths(console: dict) -> dict[str, str]:
 # The list pages whose tables must stay readable at 390 px.
 LIST_PAGES = (
     "dashboard", "platforms", "projects", "customers", "accounts", "runs", "batch",
-    "retirements", "audit-log", "staff", "account", "platform",
+    "retirements", "audit-log", "staff", "account", "platform", "bulk-enable-platform",
+    "notifications", "notification-edit", "project", "unmanaged",
 )  # fmt: skip
 
 

@@ -25,6 +25,13 @@ def test_take_screenshots(live_server, browser, alice, platform):
             for name, path in paths.items():
                 page.goto(f"{live_server.url}{path}")
                 page.screenshot(path=folder / f"{name}-{width}.png", full_page=True)
+            # The bulk enable's review step answers a POST only: tick every project, review.
+            page.goto(f"{live_server.url}{paths['bulk-enable-platform']}")
+            for box in page.locator("input[name=projects]").all():
+                box.check()
+            page.get_by_test_id("bulk-enable-review").click()
+            page.wait_for_load_state()  # meshaws.js has stacked the table
+            page.screenshot(path=folder / f"bulk-enable-review-{width}.png", full_page=True)
             if width < 1024:
                 page.goto(f"{live_server.url}{paths['accounts']}")
                 page.get_by_role("button", name="Menu").click()

@@ -16,7 +16,8 @@ USERS = {OPERATOR: "alice", SUPPORT: "bob", AUDITOR: "charlie"}
 # Pages every staff role opens; the others may answer 403 to some roles (forms, staff admin).
 EVERYONE_OPENS = {
     "dashboard", "platforms", "platform", "projects", "project", "customers", "accounts",
-    "account", "runs", "batch", "retirements", "audit-log", "audit-event",
+    "account", "runs", "batch", "retirements", "audit-log", "audit-event", "notifications",
+    "notification-edit",
 }  # fmt: skip
 # Stored values that a page must show in words ("waiting for AWS"), never as they are.
 RAW_STATES = ("in_progress", "waiting_for_aws", "ready_with_warnings", "deletion_requested")
@@ -193,3 +194,29 @@ def test_it_keeps_contrast_in_the_dark_colour_scheme(live_server, browser, conso
     finally:
         context.close()
     assert not found, "\n".join(found)
+
+
+def test_the_bulk_enable_review_has_no_serious_violation_and_fits_at_390_px(
+    live_server, browser, console
+):
+    # The review answers a POST only, so it is not among the page paths.
+    for viewport in (WIDE, NARROW):
+        context = browser.new_context(viewport=viewport, bypass_csp=True)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            sign_in(page, live_server.url, "alice")
+            page.goto(f"{live_server.url}{page_paths(console)['bulk-enable-platform']}")
+            for box in page.locator("input[name=projects]").all():
+                box.check()
+            page.get_by_test_id("bulk-enable-review").click()
+            page.get_by_test_id("bulk-enable-confirm").wait_for()
+            page.wait_for_load_state()
+            serious = [describe(v) for v in axe_violations(page)
+                       if v["impact"] in ("serious", "critical")]  # fmt: skip
+            assert serious == []
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+            if viewport is WIDE:
+                assert page.evaluate(WRAPPED_CONTROLS, "main button, main [role=button]") == []
+        finally:
+            context.close()

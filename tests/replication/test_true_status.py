@@ -129,3 +129,25 @@ def test_a_failure_and_a_recovery_are_announced_with_the_status_before(
     assert run_to_end(again.pk)[0] == "succeeded"
     assert _status(account).status == "ready"
     assert announced == [(None, "failed"), ("failed", "ready")]
+
+
+@pytest.mark.slow
+def test_a_platform_whose_endpoint_is_down_is_amber_with_its_accounts_retrying(
+    client, alice, enable, sandbox_platform
+):
+    # Nothing listens on port 9 of this machine: every call fails to connect.
+    PlatformInstance.objects.filter(pk=sandbox_platform.pk).update(
+        endpoint_url="http://127.0.0.1:9"
+    )
+    account, run = enable()
+    assert engine.execute(run.pk, schedule=Scheduler()) == "waiting"
+    found = _status(account)
+    assert found.status == "retrying" and found.next_attempt_at is not None
+    assert "EndpointConnectionError" in found.status_message
+    client.force_login(alice)
+    response = client.get("/")
+    [summary] = [
+        s for s in response.context["platform_summaries"] if s.platform == sandbox_platform
+    ]
+    assert summary.health == "retrying" and summary.retrying.account_id == account.pk
+    assert "No account is failing." in response.content.decode()

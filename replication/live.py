@@ -69,11 +69,16 @@ def versions(sources: tuple[str, ...], page: dict) -> tuple:
         return cursor.fetchone()
 
 
+def clock() -> float:
+    """Now, in seconds (tests hold it still, so that a minute does not turn mid-test)."""
+    return time.time()
+
+
 def _minute(key: str) -> int:
     """The current minute of `key`, turning at its own second so that pages do not all
     render at once."""
     offset = int(salted_hmac("meshaws.live.minute", key).hexdigest()[:4], 16) % 60
-    return int((time.time() + offset) // 60)
+    return int((clock() + offset) // 60)
 
 
 def page_etag(request: HttpRequest, sources: tuple[str, ...], page: dict) -> str:

@@ -1,5 +1,7 @@
 """The suite's fixtures, by area (tests/fixtures/), and the embedded Redis every test uses."""
 
+import time
+
 import pytest
 from django.conf import settings
 from django.core.cache import caches
@@ -37,3 +39,11 @@ def _fresh_local_cache():
     """Each test starts with an empty default (per-process) cache: a shared live answer or a
     counted chart of an earlier test's rows must not answer for this one's."""
     caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _live_clock_held(monkeypatch):
+    """Live pages' minute stands still during a test (a test that turns it says so), so that a
+    poll right after a page load is never answered 200 only because a minute turned."""
+    held = time.time()
+    monkeypatch.setattr("replication.live.clock", lambda: held)

@@ -163,3 +163,14 @@ def test_the_runs_live_version_ignores_other_batches(accounts):
     _finish(second.runs.get())
     assert live.versions(("batch_runs",), {"batch": first.pk}) == before
     assert ReplicationBatch.objects.count() == 2 and ProjectAccount.objects.count() == 3
+
+
+def test_a_turned_minute_brings_the_page_again_for_its_relative_times(
+    client, alice, batch, monkeypatch
+):
+    client.force_login(alice)
+    etag = _poll(client, "/runs/")["ETag"]
+    assert _poll(client, "/runs/", etag).status_code == 304
+    later = live.clock() + 61
+    monkeypatch.setattr(live, "clock", lambda: later)
+    assert _poll(client, "/runs/", etag).status_code == 200

@@ -4,14 +4,11 @@ what was sent to them (`/api/v1/notification-deliveries/`, read-only)."""
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
+from accounts.api import PlatformReferenceField
 from meshaws_site.api import HistoryPages, lacks_method
-from platforms.models import PlatformInstance
-from platforms.selectors import platform_by_full_identifier
 
 from . import services
 from .models import Event, NotificationContact, NotificationDelivery
@@ -28,28 +25,9 @@ class ContactPermissions(BasePermission):
         return request.user.has_perm(needed)
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class PlatformField(serializers.RelatedField):
-    """A platform written as `<platform>.<location>`."""
-
-    default_error_messages = {"missing": "no platform {value!r} (write it as platform.location)"}
-
-    def get_queryset(self):
-        return PlatformInstance.objects.select_related("location")
-
-    def to_representation(self, platform: PlatformInstance) -> str:
-        return platform.full_identifier
-
-    def to_internal_value(self, value) -> PlatformInstance:
-        platform = platform_by_full_identifier(str(value))
-        if platform is None:
-            self.fail("missing", value=value)
-        return platform
-
-
 class ContactSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-notificationcontact-detail")
-    platform = PlatformField(help_text="platform.location; a contact never moves")
+    platform = PlatformReferenceField(help_text="platform.location; a contact never moves")
     kind = serializers.ChoiceField(
         choices=NotificationContact.Kind.choices, help_text="never changes once created"
     )
@@ -131,7 +109,7 @@ class ContactViewSet(viewsets.ModelViewSet):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
-    platform = PlatformField(read_only=True)
+    platform = PlatformReferenceField(read_only=True)
     contact = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:

@@ -19,13 +19,8 @@ def sign_in(page, base_url, username):
     page.wait_for_url(f"{base_url}/")
 
 
-def test_an_operator_creates_a_platform_through_the_form(live_server, page, alice):
-    Location.objects.create(identifier="eu", display_name="Europe")
-    base = live_server.url
-    sign_in(page, base, "alice")
-    page.goto(f"{base}/platforms/")
-    page.get_by_test_id("new-platform").click()
-
+def fill_required(page):
+    """Fill the new-platform form's required fields with valid values."""
     page.locator("#id_location").select_option("eu")
     page.locator("#id_identifier").fill("aws-dev")
     page.locator("#id_region").fill("eu-central-1")
@@ -38,6 +33,16 @@ def test_an_operator_creates_a_platform_through_the_form(live_server, page, alic
         "arn:aws:iam::210987654321:role/MeshfedAutomationRole"
     )
     page.locator("#id_account_email_template").fill("aws+%s@example.com")
+
+
+def test_an_operator_creates_a_platform_through_the_form(live_server, page, alice):
+    Location.objects.create(identifier="eu", display_name="Europe")
+    base = live_server.url
+    sign_in(page, base, "alice")
+    page.goto(f"{base}/platforms/")
+    page.get_by_test_id("new-platform").click()
+
+    fill_required(page)
     # The live preview renders the worst case while the operator types.
     page.locator("#id_account_alias_pattern").fill("acme!<customer>-<project>")
     page.get_by_test_id("preview-alias").get_by_text("!").first.wait_for()

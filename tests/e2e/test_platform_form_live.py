@@ -4,7 +4,7 @@ fields of the chosen modes, and an edit whose connection check fails."""
 import pytest
 
 from platforms.models import Location, PlatformInstance
-from tests.e2e.test_platform_form import sign_in
+from tests.e2e.test_platform_form import fill_required, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,21 +17,6 @@ def new_platform_page(live_server, page, alice):
     sign_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/platforms/new/")
     return page
-
-
-def fill_required(page):
-    page.locator("#id_location").select_option("eu")
-    page.locator("#id_identifier").fill("aws-dev")
-    page.locator("#id_region").fill("eu-central-1")
-    page.locator("#id_access_key").fill("AKIABROWSEREXAMPLE01")
-    page.locator("#id_secret_key").fill("browser-secret-key-value-01")
-    page.locator("#id_organization_root_account_role").fill(
-        "arn:aws:iam::123456789012:role/MeshfedServiceRole"
-    )
-    page.locator("#id_automation_account_role").fill(
-        "arn:aws:iam::210987654321:role/MeshfedAutomationRole"
-    )
-    page.locator("#id_account_email_template").fill("aws+%s@example.com")
 
 
 def test_rows_are_added_and_removed_in_the_page(live_server, new_platform_page):

@@ -22,7 +22,15 @@ def make_run(tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake_python = bin_dir / "python"
-    fake_python.write_text('#!/bin/sh\necho "python $*"\n')
+    # One-shot commands return at once; the long-running processes (Redis, the sandbox, the
+    # worker, cron) stay up, so honcho stops them only once `runserver` has been printed and has
+    # returned. Had they returned too, honcho could stop `web` before it printed its command.
+    fake_python.write_text(
+        "#!/bin/sh\n"
+        'echo "python $*"\n'
+        'case "$*" in *runserver*|*migrate*|*create_first_operator*|*wait_for_services*) exit 0;; esac\n'
+        "exec sleep 50\n"
+    )
     fake_python.chmod(0o755)
     (bin_dir / "honcho").symlink_to(HONCHO)
     installed = tmp_path / "installed"

@@ -4,8 +4,11 @@ what was sent to them (`/api/v1/notification-deliveries/`, read-only)."""
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.response import Response
 
 from accounts.api import PlatformReferenceField
 from meshaws_site.api import HistoryPages, lacks_method
@@ -80,6 +83,19 @@ class ContactSerializer(serializers.ModelSerializer):
         )  # fmt: skip
 
 
+class DeliverySerializer(serializers.ModelSerializer):
+    platform = PlatformReferenceField(read_only=True)
+    contact = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = NotificationDelivery
+        fields = [
+            "id", "platform", "contact", "recipient", "event", "subject", "status", "attempts",
+            "last_error", "created_at", "updated_at", "sent_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
 class PlatformFilter(filters.FilterSet):
     platform = filters.CharFilter(method="by_platform", help_text="platform.location")
 
@@ -107,18 +123,13 @@ class ContactViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, contact):
         services.contact_delete(contact=contact, actor=self.request.user)
 
-
-class DeliverySerializer(serializers.ModelSerializer):
-    platform = PlatformReferenceField(read_only=True)
-    contact = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-
-    class Meta:
-        model = NotificationDelivery
-        fields = [
-            "id", "platform", "contact", "recipient", "event", "subject", "status", "attempts",
-            "last_error", "created_at", "updated_at", "sent_at",
-        ]  # fmt: skip
-        read_only_fields = fields
+    @extend_schema(request=None, responses={202: DeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        """Send the contact a test message, whatever events it chose: 202 with the delivery,
+        whose status (`/api/v1/notification-deliveries/`) shows whether it arrived."""
+        delivery = services.contact_test(contact=self.get_object(), actor=request.user)
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
 
 class DeliveryFilter(PlatformFilter):

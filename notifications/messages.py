@@ -190,3 +190,15 @@ def daily_digest(platform, *, failed, retrying, pending, managed: int) -> Messag
     lines.append(url)
     subject = f"{platform.full_identifier}: daily digest"
     return Message(Event.DAILY_DIGEST, subject, "\n".join(lines), fields)
+
+
+def test_message(platform, requested_by: str) -> Message:
+    """A message an operator asked for, to see that a contact receives what meshaws sends."""
+    url = _platform_url(platform)
+    fields = {**_platform_fields(platform, Event.TEST), "requested_by": requested_by, "url": url}
+    text = (
+        f"Test message from meshaws for {platform.full_identifier}, sent because "
+        f"{requested_by} asked for one. This contact receives what the platform sends.\n{url}"
+    )
+    subject = f"{platform.full_identifier}: test message"
+    return Message(Event.TEST, subject, text, fields)

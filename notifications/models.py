@@ -20,6 +20,8 @@ class Event(models.TextChoices):
     RETIREMENT_NEEDS_APPROVAL = "retirement_needs_approval", "a retirement needs approval"
     # Not chosen among `events`: a contact's `daily_digest` asks for it.
     DAILY_DIGEST = "daily_digest", "daily digest"
+    # Not chosen either: sent to one contact when an operator asks (services.contact_test).
+    TEST = "test", "a test message"
 
 
 class NotificationContact(models.Model):

@@ -17,12 +17,14 @@ from platforms import secrets
 from platforms.models import PlatformInstance
 
 from . import jobs
-from .messages import Message
+from .messages import Message, test_message
 from .models import Event, NotificationContact, NotificationDelivery
 
 Kind = NotificationContact.Kind
-# The events a contact chooses among (the digest is its own switch).
-CHOOSABLE_EVENTS = [event for event in Event.values if event != Event.DAILY_DIGEST]
+# The events a contact chooses among (the digest is its own switch; tests are asked for).
+CHOOSABLE_EVENTS = [
+    event for event in Event.values if event not in (Event.DAILY_DIGEST, Event.TEST)
+]
 MAX_ADDRESS_LENGTH = 2048
 MIN_SECRET_LENGTH, MAX_SECRET_LENGTH = 16, 256
 
@@ -204,23 +206,39 @@ def _wants(contact: NotificationContact, event: str) -> bool:
     return event in contact.events
 
 
+def _delivery(contact: NotificationContact, message: Message) -> NotificationDelivery:
+    """Record `message` for `contact` and queue its sending once the transaction commits."""
+    delivery = NotificationDelivery.objects.create(
+        platform=contact.platform,
+        contact=contact,
+        recipient=str(contact),
+        event=message.event,
+        subject=message.subject[:200],
+        text=message.text,
+        fields=message.fields,
+    )
+    transaction.on_commit(partial(jobs.enqueue, delivery.pk))
+    return delivery
+
+
 @transaction.atomic
 def notify(*, platform: PlatformInstance, message: Message) -> list[NotificationDelivery]:
     """Record a delivery of `message` to each contact of `platform` that asked for its event,
     and queue each one's sending once the transaction commits."""
-    deliveries = [
-        NotificationDelivery.objects.create(
-            platform=platform,
-            contact=contact,
-            recipient=str(contact),
-            event=message.event,
-            subject=message.subject[:200],
-            text=message.text,
-            fields=message.fields,
-        )  # fmt: skip
+    return [
+        _delivery(contact, message)
         for contact in platform.notification_contacts.order_by("pk")
         if _wants(contact, message.event)
     ]
-    for delivery in deliveries:
-        transaction.on_commit(partial(jobs.enqueue, delivery.pk))
-    return deliveries
+
+
+@transaction.atomic
+def contact_test(
+    *, contact: NotificationContact, actor: AbstractBaseUser | None
+) -> NotificationDelivery:
+    """Send one contact a test message, whatever events it chose; audited, and recorded as
+    any delivery is (its status shows whether the contact works)."""
+    requested_by = actor.get_username() if actor is not None else "system"
+    delivery = _delivery(contact, test_message(contact.platform, requested_by))
+    _audit(contact, "test", actor, after={**_summary(contact), "delivery": str(delivery.pk)})
+    return delivery

@@ -14,4 +14,9 @@ urlpatterns = [
         views.contact_delete,
         name="platform-notification-delete",
     ),
+    path(
+        "<slug:location>/<slug:platform>/notifications/test/",
+        views.contact_test,
+        name="platform-notification-test",
+    ),
 ]

@@ -99,3 +99,17 @@ def contact_delete(request, location: str, platform: str):
     services.contact_delete(contact=contact, actor=request.user)
     messages.success(request, f"Contact {shown} removed.")
     return redirect(_back(instance) + "#notifications")
+
+
+@permission_required(MANAGE_CONTACTS, raise_exception=True)
+@require_POST
+def contact_test(request, location: str, platform: str):
+    """Send the contact posted as `contact` a test message; its delivery shows how it went."""
+    instance = _platform_or_404(location, platform)
+    contact = _contact_or_404(instance, request.POST.get("contact"))
+    services.contact_test(contact=contact, actor=request.user)
+    messages.success(
+        request,
+        f"Test message to {contact} queued: its delivery is listed under Recent deliveries.",
+    )
+    return redirect(_back(instance) + "#notifications")

@@ -1,7 +1,8 @@
 """The step between an edit of a platform and its save.
 
 It shows which existing accounts the change affects and, for a change to roles, external ids,
-the endpoint or landing zones' OUs, the connection check of the new values. A change whose
+the endpoint, landing zones' OUs or mapped permission sets, the connection check of the new
+values. A change whose
 check fails is saved only with an explicit "save anyway": the check runs again on that post,
 so the page's buttons are not what enforces it.
 """

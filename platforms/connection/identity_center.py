@@ -25,14 +25,24 @@ def permission_set_check(arn: str) -> str:
 
 def mapped_permission_sets(platform) -> list[str]:
     """Every permission set the platform's role mappings name (its landing zones' too), once."""
-    own = RoleMapping.objects.filter(platform=platform).order_by("position")
-    zones = RoleMapping.objects.filter(
-        landing_zone__platform=platform, landing_zone__replaces_role_mappings=True
-    ).order_by("landing_zone__position", "landing_zone__identifier", "position")
+    # Read through the relations, so an unsaved proposed platform (proposed.py) answers from
+    # its prefetched rows as a stored one answers from the database.
+    zones = sorted(
+        (zone for zone in platform.landing_zones.all() if zone.replaces_role_mappings),
+        key=lambda zone: (zone.position, zone.identifier),
+    )
+    mappings = [
+        *_in_order(platform.role_mappings.all()),
+        *(mapping for zone in zones for mapping in _in_order(zone.role_mappings.all())),
+    ]
     arns: dict[str, None] = {}
-    for mapping in [*own, *zones]:
+    for mapping in mappings:
         arns.update(dict.fromkeys(mapping.permission_set_arns))
     return list(arns)
+
+
+def _in_order(mappings) -> list[RoleMapping]:
+    return sorted(mappings, key=lambda mapping: mapping.position)
 
 
 def _after_the_role(platform) -> list[str]:

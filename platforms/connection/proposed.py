@@ -1,9 +1,8 @@
 """The connection check of an edit before it is saved: the stored platform with the new values.
 
 The check reads a platform as it is stored (check_platform); an unsaved copy given the new
-roles, external ids, endpoint, credentials and landing zones lets it judge the change without
-writing anything. In Identity Center mode the permission sets checked are the stored role
-mappings' (check_platform reads those from the database).
+roles, external ids, endpoint, credentials, landing zones and role mappings (whose permission
+sets the Identity Center part checks) lets it judge the change without writing anything.
 """
 
 from __future__ import annotations
@@ -11,8 +10,8 @@ from __future__ import annotations
 import copy
 
 from platforms import secrets
-from platforms.config_io import PlatformRecord
-from platforms.models import LandingZone, PlatformInstance
+from platforms.config_io import PlatformRecord, RoleMappingRecord
+from platforms.models import LandingZone, PlatformInstance, RoleMapping
 
 from . import check_platform
 from .checks import Check
@@ -28,21 +27,37 @@ CONNECTION_ATTRIBUTES = (
 SECRETS = ("access_key", "secret_key", "privileged_external_id")
 
 
-def _identity_center_access(record: PlatformRecord) -> tuple[str, str]:
+def _identity_center_access(record: PlatformRecord) -> tuple[str, ...]:
+    """What the Identity Center part of the check reaches: the instance and the role to it."""
     center = record.identity_center
-    return (center.role_arn, center.external_id) if center else ("", "")
+    if center is None:
+        return ()
+    return (
+        center.instance_arn, center.identity_store_id, center.region, center.role_arn,
+        center.external_id,
+    )  # fmt: skip
 
 
 def _target_ous(record: PlatformRecord) -> dict[str, str]:
     return {zone.identifier: zone.target_organizational_unit for zone in record.landing_zones}
 
 
+def _permission_sets(record: PlatformRecord) -> set[str]:
+    """The permission sets the role mappings name (Identity Center mode; none in SAML mode)."""
+    mappings = [*record.role_mappings]
+    for zone in record.landing_zones:
+        mappings += zone.role_mappings or ()
+    return {arn for mapping in mappings for arn in mapping.permission_set_arns}
+
+
 def changes_connection(before: PlatformRecord, after: PlatformRecord) -> bool:
-    """Whether the change touches roles, external ids, the endpoint or landing zones' OUs."""
+    """Whether the change touches roles, external ids, the endpoint, landing zones' OUs, the
+    Identity Center instance or the permission sets the role mappings name."""
     return (
         any(getattr(before, name) != getattr(after, name) for name in CONNECTION_ATTRIBUTES)
         or _identity_center_access(before) != _identity_center_access(after)
         or _target_ous(before) != _target_ous(after)
+        or _permission_sets(before) != _permission_sets(after)
     )
 
 
@@ -70,7 +85,7 @@ def proposed_platform(
     for name in ("instance_arn", "identity_store_id", "region", "role_arn", "external_id"):
         setattr(proposed, f"identity_center_{name}", getattr(center, name) if center else "")
     zones = [
-        LandingZone(
+        _with_role_mappings(LandingZone(
             platform=proposed,
             identifier=zone.identifier,
             display_name=zone.display_name,
@@ -80,12 +95,33 @@ def proposed_platform(
             bootstrap_template=zone.bootstrap_template,
             disabled=zone.disabled,
             position=position,
-        )
+            replaces_role_mappings=zone.role_mappings is not None,
+        ), zone.role_mappings or ())
         for position, zone in enumerate(record.landing_zones)
-    ]
-    # check_platform reads `platform.landing_zones.all()`: a prefetched list answers it.
+    ]  # fmt: skip
+    # check_platform reads `platform.landing_zones.all()` and the role mappings through the
+    # relations: prefetched lists answer them.
     proposed._prefetched_objects_cache = {"landing_zones": zones}
-    return proposed
+    return _with_role_mappings(proposed, record.role_mappings)
+
+
+def _with_role_mappings(owner, mappings: tuple[RoleMappingRecord, ...]):
+    """`owner` (a platform or landing zone) answering `role_mappings.all()` with `mappings`."""
+    owner_field = "platform" if isinstance(owner, PlatformInstance) else "landing_zone"
+    rows = [
+        RoleMapping(
+            **{owner_field: owner},
+            project_role=mapping.project_role,
+            role_name=mapping.role_name,
+            policy_arns=list(mapping.policy_arns),
+            permission_set_arns=list(mapping.permission_set_arns),
+            position=position,
+        )
+        for position, mapping in enumerate(mappings)
+    ]
+    cache = getattr(owner, "_prefetched_objects_cache", {})
+    owner._prefetched_objects_cache = {**cache, "role_mappings": rows}
+    return owner
 
 
 def check_proposed(

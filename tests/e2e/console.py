@@ -19,8 +19,8 @@ from accounts.services import (
 )
 from audit.models import AuditEvent
 from notifications.messages import account_failed
-from notifications.models import Event, NotificationContact, NotificationDelivery
-from notifications.services import contact_create, notify
+from notifications.models import NotificationContact, NotificationDelivery
+from notifications.services import CHOOSABLE_EVENTS, contact_create, notify
 from replication.models import ReplicationRun, ReplicationStep
 from replication.services import resync_batch_create
 from tests.helpers import PASSWORD
@@ -110,7 +110,7 @@ def build_console(platform, operator) -> dict:
 
 def _notifications(platform, failed_account, operator) -> NotificationContact:
     """An e-mail and a webhook contact, and a sent and a failed delivery; returns the webhook."""
-    every_event = [event for event in Event.values if event != Event.DAILY_DIGEST]
+    every_event = CHOOSABLE_EVENTS
     contact_create(
         platform=platform, kind="email", address="cloud-operations@example.com",
         events=every_event, daily_digest=True, actor=operator,

@@ -110,3 +110,23 @@ def test_an_operator_adds_contacts_and_sees_each_delivery_with_its_status(
         assert "T0KEN" not in section.inner_text()  # the webhook's path: its host only
     finally:
         other.context.close()
+
+
+def test_an_operator_sends_a_contact_a_test_message_and_sees_it_arrive(
+    live_server, page, alice, email_contact, smtp_server, queued
+):
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/platforms/eu/aws-prod/")
+    page.get_by_test_id(f"test-contact-{email_contact.pk}").click()
+    page.wait_for_load_state()
+
+    assert "Test message to e-mail ops@example.com queued" in page.inner_text("body")
+    delivery = NotificationDelivery.objects.get()
+    assert queued == [delivery.pk]
+    assert _delivery_row(page, delivery).get_by_test_id("delivery-status").inner_text() == "queued"
+    assert delivery_attempt(delivery.pk) == NotificationDelivery.Status.SENT
+    page.reload()
+    row = _delivery_row(page, delivery)
+    assert row.get_by_test_id("delivery-status").inner_text() == "sent"
+    assert "a test message" in row.inner_text()
+    assert smtp_server.messages[0]["to"] == ["ops@example.com"]

@@ -318,7 +318,13 @@ def test_switching_modes_shows_the_impact_before_saving(client, alice, acme, pla
     assert impact.count == 2 and "platform settings" in impact.reasons
     assert any("stays in AWS" in reason for reason in impact.reasons)
     assert PlatformInstance.objects.get().access_mode == "saml"
+    # The new instance and permission sets are checked before saving; aws-prod.eu reaches no
+    # AWS here, so its check fails and only "save anyway" saves.
+    checks = {check.name: check for check in response.context["checks"]}
+    assert f"permission set {ADMIN_SET}" in checks and response.context["failed"]
     data["confirm_impact"] = "1"
+    assert client.post("/platforms/eu/aws-prod/edit/", data).status_code == 400
+    data["save_anyway"] = "1"
     assert client.post("/platforms/eu/aws-prod/edit/", data).status_code == 302
     assert PlatformInstance.objects.get().access_mode == "identity_center"
 

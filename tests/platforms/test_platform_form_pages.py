@@ -179,3 +179,51 @@ def test_in_identity_center_mode_it_checks_the_new_role(client, alice, sso_platf
     checks = {check.name: check for check in response.context["checks"]}
     assert not checks["assume identity center role"].passed
     assert checks["identity center instance"].detail.startswith("skipped")
+
+
+def test_in_identity_center_mode_it_checks_the_edited_permission_sets(client, alice, sso_platform):
+    client.force_login(alice)
+    url = "/platforms/local/sandbox-sso/edit/"
+    data = edit_data(client, url)
+    mapped = data["rm-0-permission_set_arns"].split()[0]
+    missing = re.sub(r"ps-[0-9a-f]+$", "ps-0000000000000000", mapped)
+    data["rm-0-permission_set_arns"] = missing
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    checks = {check.name: check for check in response.context["checks"]}
+    assert not checks[f"permission set {missing}"].passed
+    assert 'data-testid="save-anyway"' in response.content.decode()
+    assert sso_platform.role_mappings.get(position=0).permission_set_arns[0] == mapped
+
+
+def test_in_identity_center_mode_it_checks_a_new_instance(client, alice, sso_platform):
+    client.force_login(alice)
+    url = "/platforms/local/sandbox-sso/edit/"
+    other = "arn:aws:sso:::instance/ssoins-0000000000000000"
+    data = edit_data(client, url, identity_center_instance_arn=other)
+    stored = sso_platform.identity_center_instance_arn.rsplit("/", 1)[1]
+    for name in [name for name in data if name.endswith("permission_set_arns")]:
+        data[name] = data[name].replace(stored, "ssoins-0000000000000000")
+    response = client.post(url, data)
+
+    assert response.status_code == 200, response.context["editor"].error_summary
+    checks = {check.name: check for check in response.context["checks"]}
+    assert not checks["identity center instance"].passed
+    assert other in checks["identity center instance"].detail
+    sso_platform.refresh_from_db()
+    assert sso_platform.identity_center_instance_arn != other
+
+
+def test_in_identity_center_mode_it_checks_a_new_identity_store(client, alice, sso_platform):
+    client.force_login(alice)
+    url = "/platforms/local/sandbox-sso/edit/"
+    data = edit_data(client, url, identity_center_identity_store_id="d-0000000000")
+    response = client.post(url, data)
+
+    assert response.status_code == 200, response.context["editor"].error_summary
+    checks = {check.name: check for check in response.context["checks"]}
+    assert (
+        not checks["identity store"].passed
+        and "not d-0000000000" in checks["identity store"].detail
+    )

@@ -245,3 +245,19 @@ class RoleMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_role} → {self.role_name or ', '.join(self.permission_set_arns)}"
+
+    @classmethod
+    def rows_of(cls, mappings, **owner) -> list["RoleMapping"]:
+        """Unsaved rows of `roleMappings` record entries, in their order, for `owner`
+        (`platform=` or `landing_zone=`)."""
+        return [
+            cls(
+                **owner,
+                project_role=mapping.project_role,
+                role_name=mapping.role_name,
+                policy_arns=list(mapping.policy_arns),
+                permission_set_arns=list(mapping.permission_set_arns),
+                position=position,
+            )
+            for position, mapping in enumerate(mappings)
+        ]

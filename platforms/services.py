@@ -87,17 +87,7 @@ def _replace_role_mappings(
 ) -> None:
     owner = {"platform": platform} if platform is not None else {"landing_zone": landing_zone}
     RoleMapping.objects.filter(**owner).delete()
-    RoleMapping.objects.bulk_create(
-        RoleMapping(
-            **owner,
-            project_role=mapping.project_role,
-            role_name=mapping.role_name,
-            policy_arns=list(mapping.policy_arns),
-            permission_set_arns=list(mapping.permission_set_arns),
-            position=position,
-        )
-        for position, mapping in enumerate(mappings)
-    )
+    RoleMapping.objects.bulk_create(RoleMapping.rows_of(mappings, **owner))
 
 
 @transaction.atomic

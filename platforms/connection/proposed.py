@@ -108,17 +108,7 @@ def proposed_platform(
 def _with_role_mappings(owner, mappings: tuple[RoleMappingRecord, ...]):
     """`owner` (a platform or landing zone) answering `role_mappings.all()` with `mappings`."""
     owner_field = "platform" if isinstance(owner, PlatformInstance) else "landing_zone"
-    rows = [
-        RoleMapping(
-            **{owner_field: owner},
-            project_role=mapping.project_role,
-            role_name=mapping.role_name,
-            policy_arns=list(mapping.policy_arns),
-            permission_set_arns=list(mapping.permission_set_arns),
-            position=position,
-        )
-        for position, mapping in enumerate(mappings)
-    ]
+    rows = RoleMapping.rows_of(mappings, **{owner_field: owner})
     cache = getattr(owner, "_prefetched_objects_cache", {})
     owner._prefetched_objects_cache = {**cache, "role_mappings": rows}
     return owner

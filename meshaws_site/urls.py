@@ -11,7 +11,7 @@ from accounts import bulk_enable_api
 from notifications import api as notifications_api
 from platforms import api as platforms_api
 from replication import api as replication_api
-from replication import retirement_api
+from replication import retirement_api, scan_api
 from replication import views as replication_views
 
 from . import views
@@ -32,6 +32,7 @@ api.register(
 api.register(
     "retirements", retirement_api.AccountRetirementViewSet, basename="api-accountretirement"
 )
+api.register("discovery-scans", scan_api.DiscoveryScanViewSet, basename="api-discoveryscan")
 api.register(
     "notification-contacts", notifications_api.ContactViewSet, basename="api-notificationcontact"
 )

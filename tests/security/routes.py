@@ -35,6 +35,7 @@ def _api_lookups(objects: dict[str, str]) -> dict[str, str]:
         "projects": "acme.web", "bindings": PARAMETERS["<int:binding>"],
         "accounts": objects["<int:account>"], "runs": objects["<uuid:run>"],
         "notification": "1",  # notification-contacts: any id resolves
+        "discovery": str(uuid.UUID(int=1)),  # discovery-scans: any id resolves
     }  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from django_filters.utils import get_model_field
 from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 from rest_framework.response import Response
 
 from .storable import unstorable_text
@@ -47,6 +47,19 @@ class RolePermissions(DjangoModelPermissions):
 
     def has_permission(self, request, view) -> bool:
         return lacks_method(request, view) or super().has_permission(request, view)
+
+
+class ReadWritePermissions(BasePermission):
+    """Reading needs `read`, any other method `write` (permission names, set by a subclass);
+    a method the endpoint lacks gives 405 as in RolePermissions."""
+
+    read: str
+    write: str
+
+    def has_permission(self, request, view) -> bool:
+        if lacks_method(request, view):
+            return True
+        return request.user.has_perm(self.read if request.method in SAFE_METHODS else self.write)
 
 
 class JSONParser(parsers.JSONParser):

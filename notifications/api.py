@@ -7,25 +7,21 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.api import PlatformReferenceField
-from meshaws_site.api import HistoryPages, lacks_method
+from meshaws_site.api import HistoryPages, ReadWritePermissions
 
 from . import services
 from .models import Event, NotificationContact, NotificationDelivery
 from .permissions import MANAGE_CONTACTS, VIEW_CONTACTS
 
 
-class ContactPermissions(BasePermission):
+class ContactPermissions(ReadWritePermissions):
     """Reading needs the platform's view permission, changing its change permission."""
 
-    def has_permission(self, request, view) -> bool:
-        if lacks_method(request, view):
-            return True
-        needed = VIEW_CONTACTS if request.method in SAFE_METHODS else MANAGE_CONTACTS
-        return request.user.has_perm(needed)
+    read, write = VIEW_CONTACTS, MANAGE_CONTACTS
 
 
 class ContactSerializer(serializers.ModelSerializer):

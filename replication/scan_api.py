@@ -7,26 +7,22 @@ from __future__ import annotations
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.api import PlatformReferenceField
 from accounts.filters import PlatformFilter
-from meshaws_site.api import HistoryPages, lacks_method
+from meshaws_site.api import HistoryPages, ReadWritePermissions
 
 from .models import DiscoveryScan
 from .permissions import DISCOVER, VIEW_UNMANAGED_ACCOUNTS
 from .scans import scan_request
 
 
-class ScanPermissions(BasePermission):
+class ScanPermissions(ReadWritePermissions):
     """Reading scans needs the unmanaged accounts' view permission; starting one, DISCOVER."""
 
-    def has_permission(self, request, view) -> bool:
-        if lacks_method(request, view):
-            return True
-        needed = VIEW_UNMANAGED_ACCOUNTS if request.method in SAFE_METHODS else DISCOVER
-        return request.user.has_perm(needed)
+    read, write = VIEW_UNMANAGED_ACCOUNTS, DISCOVER
 
 
 class DiscoveryScanSerializer(serializers.ModelSerializer):

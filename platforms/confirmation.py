@@ -1,10 +1,10 @@
 """The step between an edit of a platform and its save.
 
 It shows which existing accounts the change affects and, for a change to roles, external ids,
-the endpoint, landing zones' OUs or mapped permission sets, the connection check of the new
-values. A change whose
-check fails is saved only with an explicit "save anyway": the check runs again on that post,
-so the page's buttons are not what enforces it.
+the endpoint, landing zones' OUs, the Identity Center instance or mapped permission sets
+(connection/proposed.py), the connection check of the new values. A change whose check fails
+is saved only with an explicit "save anyway": the check runs again on that post, so the page's
+buttons are not what enforces it.
 """
 
 from __future__ import annotations

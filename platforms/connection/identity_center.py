@@ -7,6 +7,8 @@ replication steps make them (docs/aws-setup.md lists both policies).
 
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
+
 import aws
 from platforms.advice import what_to_fix
 from platforms.models import RoleMapping
@@ -26,7 +28,9 @@ def permission_set_check(arn: str) -> str:
 def mapped_permission_sets(platform) -> list[str]:
     """Every permission set the platform's role mappings name (its landing zones' too), once."""
     # Read through the relations, so an unsaved proposed platform (proposed.py) answers from
-    # its prefetched rows as a stored one answers from the database.
+    # its prefetched rows as a stored one answers from the database, in three queries however
+    # many landing zones it has (prefetching skips what is prefetched already).
+    prefetch_related_objects([platform], "role_mappings", "landing_zones__role_mappings")
     zones = sorted(
         (zone for zone in platform.landing_zones.all() if zone.replaces_role_mappings),
         key=lambda zone: (zone.position, zone.identifier),

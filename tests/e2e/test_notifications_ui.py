@@ -4,7 +4,6 @@ sees the section read-only."""
 
 import pytest
 
-from notifications import jobs
 from notifications.models import NotificationDelivery
 from notifications.sending import SendFailed, delivery_attempt
 from platforms.connection import Check
@@ -17,14 +16,6 @@ FAILING = [
     Check("assume management role", False, "AssumeRole failed: access denied",
           aws_error_code="AccessDenied", fix="trust meshfed-service in the role"),
 ]  # fmt: skip
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    """The deliveries whose sending was queued: sent here, one attempt at a time, not by RQ."""
-    ids = []
-    monkeypatch.setattr(jobs, "enqueue", lambda delivery_id, suffix="": ids.append(delivery_id))
-    return ids
 
 
 def _add_contact(page, kind: str, address: str, events: list[str], secret: str = "") -> None:
@@ -47,7 +38,15 @@ def _delivery_row(page, delivery):
 
 
 def test_an_operator_adds_contacts_and_sees_each_delivery_with_its_status(
-    live_server, browser, page, alice, charlie, platform, webhook_receiver, smtp_server, queued
+    live_server,
+    browser,
+    page,
+    alice,
+    charlie,
+    platform,
+    webhook_receiver,
+    smtp_server,
+    queued_deliveries,
 ):
     sign_in(page, live_server.url, "alice")
     platform_page = f"{live_server.url}/platforms/eu/aws-prod/"
@@ -71,7 +70,7 @@ def test_an_operator_adds_contacts_and_sees_each_delivery_with_its_status(
     webhook_receiver.answers = [503]
     report_connection_check(platform, FAILING)
     deliveries = {d.recipient.split()[0]: d for d in NotificationDelivery.objects.all()}
-    assert sorted(deliveries) == ["e-mail", "webhook"] and sorted(queued) == sorted(
+    assert sorted(deliveries) == ["e-mail", "webhook"] and sorted(queued_deliveries) == sorted(
         d.pk for d in deliveries.values()
     )
     email, webhook = deliveries["e-mail"], deliveries["webhook"]
@@ -113,7 +112,7 @@ def test_an_operator_adds_contacts_and_sees_each_delivery_with_its_status(
 
 
 def test_an_operator_sends_a_contact_a_test_message_and_sees_it_arrive(
-    live_server, page, alice, email_contact, smtp_server, queued
+    live_server, page, alice, email_contact, smtp_server, queued_deliveries
 ):
     sign_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/platforms/eu/aws-prod/")
@@ -122,7 +121,7 @@ def test_an_operator_sends_a_contact_a_test_message_and_sees_it_arrive(
 
     assert "Test message to e-mail ops@example.com queued" in page.inner_text("body")
     delivery = NotificationDelivery.objects.get()
-    assert queued == [delivery.pk]
+    assert queued_deliveries == [delivery.pk]
     assert _delivery_row(page, delivery).get_by_test_id("delivery-status").inner_text() == "queued"
     assert delivery_attempt(delivery.pk) == NotificationDelivery.Status.SENT
     page.reload()

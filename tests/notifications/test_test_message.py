@@ -4,7 +4,6 @@ page or the API, and sees by its delivery whether the contact works."""
 import pytest
 
 from audit.models import AuditEvent
-from notifications import jobs
 from notifications.models import Event, NotificationDelivery
 from notifications.sending import delivery_attempt
 from notifications.services import contact_test
@@ -17,25 +16,15 @@ TEST = "/platforms/eu/aws-prod/notifications/test/"
 CONTACTS = "/api/v1/notification-contacts/"
 
 
-@pytest.fixture
-def queued(monkeypatch):
-    """The deliveries' ids as they would be queued (no Redis needed)."""
-    ids = []
-    monkeypatch.setattr(
-        jobs, "enqueue", lambda delivery_id, *args, **kwargs: ids.append(delivery_id)
-    )
-    return ids
-
-
 def test_it_sends_a_contact_a_signed_test_whatever_events_it_chose(
-    alice, webhook_contact, webhook_receiver, queued, django_capture_on_commit_callbacks
+    alice, webhook_contact, webhook_receiver, queued_deliveries, django_capture_on_commit_callbacks
 ):
     webhook_contact.events = ["account_recovered"]
     webhook_contact.save()
     with django_capture_on_commit_callbacks(execute=True):
         delivery = contact_test(contact=webhook_contact, actor=alice)
 
-    assert queued == [delivery.pk] and delivery.event == Event.TEST
+    assert queued_deliveries == [delivery.pk] and delivery.event == Event.TEST
     assert delivery_attempt(delivery.pk) == Status.SENT
     body = webhook_receiver.bodies[0]
     assert body["event"] == "test" and body["requested_by"] == "alice"
@@ -48,14 +37,16 @@ def test_it_sends_a_contact_a_signed_test_whatever_events_it_chose(
 
 
 def test_an_email_contact_gets_it_through_the_mail_server(
-    alice, email_contact, smtp_server, queued
+    alice, email_contact, smtp_server, queued_deliveries
 ):
     delivery = contact_test(contact=email_contact, actor=alice)
     assert delivery_attempt(delivery.pk) == Status.SENT
     assert "Subject: [meshaws] aws-prod.eu: test message" in smtp_server.messages[0]["data"]
 
 
-def test_an_operator_sends_one_from_the_platform_page(client, alice, email_contact, queued):
+def test_an_operator_sends_one_from_the_platform_page(
+    client, alice, email_contact, queued_deliveries
+):
     client.force_login(alice)
     page = client.get(PLATFORM).content.decode()
     assert f'data-testid="test-contact-{email_contact.pk}"' in page
@@ -71,7 +62,9 @@ def test_an_operator_sends_one_from_the_platform_page(client, alice, email_conta
 
 
 @pytest.mark.parametrize("persona", ["bob", "charlie"])
-def test_support_and_auditors_may_not_send_one(client, request, persona, email_contact, queued):
+def test_support_and_auditors_may_not_send_one(
+    client, request, persona, email_contact, queued_deliveries
+):
     client.force_login(request.getfixturevalue(persona))
     assert f"test-contact-{email_contact.pk}" not in client.get(PLATFORM).content.decode()
     assert client.post(TEST, {"contact": email_contact.pk}).status_code == 403
@@ -81,13 +74,13 @@ def test_support_and_auditors_may_not_send_one(client, request, persona, email_c
     assert not NotificationDelivery.objects.exists()
 
 
-def test_an_unknown_contact_is_a_404(client, alice, platform, queued):
+def test_an_unknown_contact_is_a_404(client, alice, platform, queued_deliveries):
     client.force_login(alice)
     assert client.post(TEST, {"contact": "9999"}).status_code == 404
     assert client.post(TEST, {"contact": "x"}).status_code == 404
 
 
-def test_the_api_answers_202_with_the_delivery(operator_api, email_contact, queued):
+def test_the_api_answers_202_with_the_delivery(operator_api, email_contact, queued_deliveries):
     response = operator_api.post(f"{CONTACTS}{email_contact.pk}/test/")
 
     assert response.status_code == 202, response.content

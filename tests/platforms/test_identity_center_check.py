@@ -12,7 +12,8 @@ from platforms.connection import (
     check_platform,
     permission_set_check,
 )
-from platforms.models import PlatformInstance
+from platforms.connection.identity_center import mapped_permission_sets
+from platforms.models import LandingZone, PlatformInstance, RoleMapping
 from platforms.services import location_create, platform_apply
 from tests.helpers import allows, copy_of_the_management_role, guide_policies, sandbox_record
 
@@ -186,3 +187,26 @@ def _paginate_through(call):
         return iter(call(client, name, **params).get(key, []))
 
     return paginate
+
+
+def test_it_reads_the_mapped_permission_sets_in_three_queries_however_many_zones(
+    center_platform, sandbox_state, django_assert_num_queries
+):
+    sets = sandbox_state.permission_set_arns
+    for position, name in enumerate(("ReadOnlyAccess", "AdministratorAccess"), start=10):
+        zone = LandingZone.objects.create(
+            platform=center_platform, identifier=f"extra{position}", display_name="extra",
+            target_organizational_unit=sandbox_state.root_id, replaces_role_mappings=True,
+            position=position,
+        )  # fmt: skip
+        RoleMapping.objects.create(
+            landing_zone=zone, project_role="admin", permission_set_arns=[sets[name]]
+        )
+    platform = PlatformInstance.objects.get(pk=center_platform.pk)
+
+    with django_assert_num_queries(3):
+        arns = mapped_permission_sets(platform)
+
+    assert arns == [
+        sets["AdministratorAccess"], sets["ReadOnlyAccess"], sets["PowerUserAccess"]
+    ]  # fmt: skip
